@@ -1,0 +1,1 @@
+"""The headless command-line face of the engine (``python main.py edit ...``)."""

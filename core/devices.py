@@ -1,0 +1,64 @@
+"""Choosing the compute device, the precision and the memory mode."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import torch
+
+from core.errors import ParameterError
+
+DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
+DTYPE_CHOICES = ("auto", "float32", "bfloat16", "float16")
+_DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+
+
+class MemoryMode(str, Enum):
+    """How the pipeline's weights are placed: all on the device, or offloaded to the CPU."""
+
+    NONE = "none"
+    MODEL_CPU_OFFLOAD = "model-cpu-offload"
+    SEQUENTIAL_CPU_OFFLOAD = "sequential-cpu-offload"
+
+
+def cuda_unavailable_reason() -> str:
+    """Why CUDA cannot be used here, in words a user understands."""
+    if torch.version.cuda is None:
+        return "CUDA not available: this is the CPU build of PyTorch"
+    return "CUDA not available: no NVIDIA GPU or driver was found"
+
+
+def resolve_device(name: str) -> torch.device:
+    """Turn ``auto|cpu|cuda|mps`` into a usable device, refusing ones that are absent."""
+    if name not in DEVICE_CHOICES:
+        raise ParameterError(f"unknown device '{name}': choose one of {', '.join(DEVICE_CHOICES)}")
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ParameterError(f"{cuda_unavailable_reason()}; use --device cpu")
+    if name == "mps" and not torch.backends.mps.is_available():
+        raise ParameterError("Apple MPS is not available on this machine; use --device cpu")
+    return torch.device(name)
+
+
+def resolve_dtype(name: str, device: torch.device) -> torch.dtype:
+    """``auto`` is bfloat16 on GPUs (CUDA, MPS) and float32 on the CPU."""
+    if name == "auto":
+        return torch.float32 if device.type == "cpu" else torch.bfloat16
+    if name not in _DTYPES:
+        raise ParameterError(f"unknown precision '{name}': choose one of {', '.join(DTYPE_CHOICES)}")
+    return _DTYPES[name]
+
+
+def describe_device(device: torch.device) -> str:
+    """A one-line description of the device for logs and the status bar."""
+    if device.type == "cuda":
+        return f"CUDA: {torch.cuda.get_device_name(device)}"
+    if device.type == "mps":
+        return "Apple MPS"
+    reason = cuda_unavailable_reason() if not torch.cuda.is_available() else ""
+    return f"CPU ({reason})" if reason else "CPU"

@@ -1,0 +1,48 @@
+"""Writing result images: lossless PNGs with the edit recipe embedded, and comparison grids."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any, Mapping, Optional, Sequence
+
+from PIL import Image, PngImagePlugin
+
+from core.atomic import atomic_write_bytes
+
+RECIPE_KEY = "stable-flow-studio-recipe"
+
+
+def png_bytes(image: Image.Image, recipe: Optional[Mapping[str, Any]] = None) -> bytes:
+    """Encode a PNG, with ``recipe`` as JSON in a text chunk when given."""
+    info = PngImagePlugin.PngInfo()
+    if recipe is not None:
+        info.add_text(RECIPE_KEY, json.dumps(recipe, sort_keys=True))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", pnginfo=info)
+    return buffer.getvalue()
+
+
+def save_png(image: Image.Image, path: str | Path, recipe: Optional[Mapping[str, Any]] = None) -> None:
+    """Save a lossless PNG atomically."""
+    atomic_write_bytes(path, png_bytes(image, recipe))
+
+
+def read_recipe(path: str | Path) -> Optional[dict]:
+    """The recipe embedded by :func:`save_png`, or None."""
+    with Image.open(path) as image:
+        text = image.info.get(RECIPE_KEY)
+    return json.loads(text) if text else None
+
+
+def side_by_side(images: Sequence[Image.Image], gap: int = 8, background=(255, 255, 255)) -> Image.Image:
+    """Images in one row, top-aligned, separated by ``gap`` pixels."""
+    width = sum(image.width for image in images) + gap * (len(images) - 1)
+    height = max(image.height for image in images)
+    grid = Image.new("RGB", (width, height), background)
+    x = 0
+    for image in images:
+        grid.paste(image.convert("RGB"), (x, 0))
+        x += image.width + gap
+    return grid

@@ -1,0 +1,102 @@
+"""Reading user photos safely and choosing the size the model works at."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+
+from core.errors import InputImageError, ParameterError
+
+DEFAULT_MAX_PIXELS = 1024 * 1024
+SIZE_MULTIPLE = 16
+# Photos beyond this are refused rather than decoded (a decompression bomb guard that still
+# admits 100+ megapixel camera files).
+MAX_DECODE_PIXELS = 400_000_000
+
+Image.MAX_IMAGE_PIXELS = MAX_DECODE_PIXELS
+
+
+def working_size(width: int, height: int, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[int, int]:
+    """Size the model works at: aspect kept, at most ``max_pixels``, sides multiples of 16.
+
+    An image that already fits the budget with sides that are multiples of 16 keeps its size.
+    """
+    if max_pixels < SIZE_MULTIPLE * SIZE_MULTIPLE:
+        raise ParameterError(f"the pixel budget must be at least {SIZE_MULTIPLE * SIZE_MULTIPLE}")
+    if width * height > max_pixels:
+        scale = math.sqrt(max_pixels / (width * height))
+        width, height = int(width * scale), int(height * scale)
+    width -= width % SIZE_MULTIPLE
+    height -= height % SIZE_MULTIPLE
+    if width < SIZE_MULTIPLE or height < SIZE_MULTIPLE:
+        raise InputImageError(
+            f"the image is too small or too narrow: each side must be at least {SIZE_MULTIPLE} pixels "
+            "at the working size"
+        )
+    return width, height
+
+
+def _to_rgb(image: Image.Image) -> Image.Image:
+    """Any PIL mode to 8-bit RGB; transparency is flattened onto white."""
+    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        array = np.asarray(image, dtype=np.float64)
+        top = 65535.0 if image.mode.startswith("I") and array.max() > 255 else 255.0
+        image = Image.fromarray(np.clip(array / top * 255.0 + 0.5, 0, 255).astype(np.uint8), "L")
+    if image.mode == "P" and "transparency" in image.info:
+        image = image.convert("RGBA")
+    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        image = image.convert("RGBA")
+        background = Image.new("RGBA", image.size, (255, 255, 255, 255))
+        image = Image.alpha_composite(background, image)
+    return image.convert("RGB")
+
+
+def load_image(path: str | Path) -> Image.Image:
+    """Open a photo as upright 8-bit RGB, or raise :class:`InputImageError` with a clear line.
+
+    Handles EXIF rotation, CMYK, 16-bit, palette and alpha images; refuses missing, corrupt,
+    truncated and absurdly large files.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputImageError(f"image not found: {path}")
+    if path.is_dir():
+        raise InputImageError(f"{path} is a folder, not an image file")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                image.load()
+                image = ImageOps.exif_transpose(image)
+                return _to_rgb(image)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise InputImageError(
+            f"{path.name} is too large to open safely (over {MAX_DECODE_PIXELS // 1_000_000} megapixels); "
+            "scale it down first"
+        ) from None
+    except UnidentifiedImageError:
+        raise InputImageError(f"{path.name} is not an image this editor can read (try PNG, JPEG or WebP)") from None
+    except (OSError, SyntaxError, ValueError) as error:
+        raise InputImageError(f"{path.name} could not be read, it may be corrupt or truncated ({error})") from None
+
+
+def resize_to_working_size(image: Image.Image, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
+    """Resize (only when needed) to :func:`working_size`."""
+    size = working_size(image.width, image.height, max_pixels)
+    if size == image.size:
+        return image
+    return image.resize(size, Image.Resampling.LANCZOS)
+
+
+def image_to_tensor_array(image: Image.Image) -> np.ndarray:
+    """RGB image to a float32 array of shape (3, H, W) in [-1, 1]."""
+    array = np.asarray(image.convert("RGB"), dtype=np.float32) / 127.5 - 1.0
+    return array.transpose(2, 0, 1).copy()
+
+
+# Truncated files are refused (see load_image) rather than silently padded.
+ImageFile.LOAD_TRUNCATED_IMAGES = False

@@ -1,0 +1,80 @@
+"""The contract every editing method implements, and the request/result types they share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Optional, Protocol
+
+from PIL import Image
+
+from core.model import FluxModel
+from core.progress import JobControl
+from core.trajectory import Trajectory
+
+
+@dataclass(frozen=True)
+class EditRequest:
+    """One edit job, whatever the method.
+
+    Exactly one of three starts: ``image`` (a photo already at its working size),
+    ``source`` (a known trajectory: a generated image or an earlier result, so nothing is
+    inverted), or neither (generate the source from ``source_prompt`` at ``height`` x
+    ``width``). ``params`` holds the method's own parameters; missing ones take the
+    method's defaults.
+    """
+
+    method: str
+    source_prompt: str
+    target_prompts: tuple[str, ...]
+    image: Optional[Image.Image] = None
+    source: Optional[Trajectory] = None
+    height: int = 1024
+    width: int = 1024
+    seed: int = 42
+    params: Mapping[str, Any] = field(default_factory=dict)
+    max_sequence_length: int = 512
+    vital_layers: Optional[tuple[int, ...]] = None
+
+
+@dataclass
+class EditResult:
+    """What any method returns: one image and trajectory per target prompt, plus the source.
+
+    ``source_trajectory`` is the source's trajectory when the method made or used one (the
+    inversion of a photo, or the generated source), so a later edit can reuse it.
+    ``params`` are the parameters actually used, defaults filled in.
+    """
+
+    images: list[Image.Image]
+    trajectories: list[Trajectory]
+    source_image: Optional[Image.Image]
+    source_trajectory: Optional[Trajectory]
+    method: str
+    params: dict[str, Any]
+
+
+class InversionStore(Protocol):
+    """Where inversion trajectories are looked up and kept (memory, disk...)."""
+
+    def get(self, key: str) -> Optional[Trajectory]:
+        """The trajectory stored under ``key``, or None."""
+
+    def put(self, key: str, trajectory: Trajectory) -> None:
+        """Keep ``trajectory`` under ``key``."""
+
+
+class EditMethod(Protocol):
+    """An editing method: its name, its parameters and defaults, and how it runs."""
+
+    name: str
+
+    def defaults(self, request: EditRequest) -> dict[str, Any]:
+        """Default parameters for this request (they may depend on whether it edits a photo)."""
+
+    def resolve_params(self, request: EditRequest) -> dict[str, Any]:
+        """Defaults overlaid with the request's params, validated (ParameterError if bad)."""
+
+    def run(
+        self, model: FluxModel, request: EditRequest, control: JobControl, store: Optional[InversionStore]
+    ) -> EditResult:
+        """Run the edit."""

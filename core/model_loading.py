@@ -1,0 +1,138 @@
+"""Loading a FLUX-architecture pipeline: a Hugging Face id, a local folder, or tiny-random."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+import torch
+
+from core.devices import MemoryMode, resolve_device, resolve_dtype
+from core.errors import ModelLoadError
+from core.model import FluxModel
+from core.tiny_model import TINY_MODEL_ID, build_tiny_flux_pipeline
+
+DEFAULT_MODEL_ID = "black-forest-labs/FLUX.1-dev"
+KNOWN_MODELS = {
+    "flux.1-dev": "black-forest-labs/FLUX.1-dev",
+    "flux.1-schnell": "black-forest-labs/FLUX.1-schnell",
+}
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What to load and how. ``hf_token`` is used for the download only and never stored."""
+
+    model: str = DEFAULT_MODEL_ID
+    device: str = "auto"
+    dtype: str = "auto"
+    memory_mode: MemoryMode = MemoryMode.NONE
+    hf_token: Optional[str] = None
+    revision: Optional[str] = None
+
+    def __repr__(self) -> str:  # keep the token out of logs and tracebacks
+        token = "<set>" if self.hf_token else None
+        return (
+            f"ModelSpec(model={self.model!r}, device={self.device!r}, dtype={self.dtype!r}, "
+            f"memory_mode={self.memory_mode.value!r}, hf_token={token}, revision={self.revision!r})"
+        )
+
+
+def _load_pretrained(source: str, dtype: torch.dtype, spec: ModelSpec, is_local: bool):
+    # Imported here: huggingface_hub and diffusers' pipeline loading are only needed for real models.
+    from diffusers import FluxPipeline
+    from huggingface_hub.errors import (
+        GatedRepoError,
+        LocalEntryNotFoundError,
+        RepositoryNotFoundError,
+        RevisionNotFoundError,
+    )
+
+    name = spec.model
+    try:
+        pipeline = FluxPipeline.from_pretrained(source, torch_dtype=dtype, token=spec.hf_token, revision=spec.revision)
+    except GatedRepoError:
+        raise ModelLoadError(
+            f"{name} is gated: accept its licence on its Hugging Face page, then pass --hf-token or run "
+            "'hf auth login'"
+        ) from None
+    except RepositoryNotFoundError:
+        raise ModelLoadError(
+            f"no model named '{name}' on Hugging Face (or it is private: pass --hf-token); "
+            "check the id or give a local diffusers folder"
+        ) from None
+    except RevisionNotFoundError:
+        raise ModelLoadError(f"'{name}' has no revision '{spec.revision}'") from None
+    except LocalEntryNotFoundError:
+        raise ModelLoadError(
+            f"{name} is not in the Hugging Face cache and could not be downloaded (no network?); "
+            "connect once to download it, or give a local folder"
+        ) from None
+    except torch.cuda.OutOfMemoryError:
+        raise ModelLoadError(f"not enough memory to load {name}: try --cpu-offload") from None
+    except (OSError, ValueError, KeyError, EnvironmentError) as error:
+        where = "folder" if is_local else "model"
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise ModelLoadError(f"could not load the {where} '{name}': {first_line}") from None
+    return pipeline
+
+
+def _check_local_folder(path: Path) -> None:
+    if not path.is_dir():
+        raise ModelLoadError(f"model folder not found: {path}")
+    if not (path / "model_index.json").is_file():
+        raise ModelLoadError(
+            f"{path} is not a diffusers model folder (no model_index.json); "
+            "give a folder saved with save_pretrained or a Hugging Face id"
+        )
+
+
+def _looks_like_path(model: str) -> bool:
+    return model.startswith((".", "/", "~")) or "\\" in model or Path(model).expanduser().exists() or model.count("/") > 1
+
+
+def load_model(spec: ModelSpec) -> FluxModel:
+    """Load and place the model; raises :class:`ModelLoadError` with a one-line reason."""
+    device = resolve_device(spec.device)
+    dtype = resolve_dtype(spec.dtype, device)
+    model = KNOWN_MODELS.get(spec.model.lower(), spec.model)
+    if model == TINY_MODEL_ID:
+        pipeline = build_tiny_flux_pipeline()
+        if dtype != torch.float32:
+            pipeline.to(dtype=dtype)
+    elif _looks_like_path(model):
+        path = Path(model).expanduser()
+        _check_local_folder(path)
+        pipeline = _load_pretrained(str(path), dtype, spec, is_local=True)
+        model = str(path.resolve())
+    else:
+        pipeline = _load_pretrained(model, dtype, spec, is_local=False)
+
+    from diffusers import FluxTransformer2DModel
+
+    if not isinstance(getattr(pipeline, "transformer", None), FluxTransformer2DModel):
+        raise ModelLoadError(f"'{spec.model}' is not a FLUX-architecture model (its transformer is not FLUX's)")
+    pipeline.set_progress_bar_config(disable=True)
+    execution_device = _place(pipeline, device, spec.memory_mode)
+    log.info("loaded %s on %s as %s (%s)", model, execution_device, dtype, spec.memory_mode.value)
+    return FluxModel(pipeline=pipeline, model_id=model, device=execution_device, dtype=dtype, revision=spec.revision)
+
+
+def _place(pipeline, device: torch.device, memory_mode: MemoryMode) -> torch.device:
+    """Move weights per the memory mode; return the device tensors must be sent to."""
+    if memory_mode is MemoryMode.NONE or device.type == "cpu":
+        try:
+            pipeline.to(device)
+        except torch.cuda.OutOfMemoryError:
+            raise ModelLoadError(
+                "the model does not fit in GPU memory: use --cpu-offload (or the model offload memory mode)"
+            ) from None
+        return device
+    if memory_mode is MemoryMode.MODEL_CPU_OFFLOAD:
+        pipeline.enable_model_cpu_offload(device=device)
+    else:
+        pipeline.enable_sequential_cpu_offload(device=device)
+    return device

@@ -1,0 +1,221 @@
+"""Stable Flow editing (ALGORITHMS.md section 1): generated-image edits, inversion with
+latent nudging, and real-image edits with the source row pinned to its trajectory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+import torch
+from PIL import Image
+
+from core.errors import ParameterError
+from core.injection import InjectionController, vital_layer_injection
+from core.latents import decode_latents, encode_image, shared_noise
+from core.model import Conditioning, FluxModel
+from core.progress import JobControl
+from core.schedule import Schedule, euler_step
+from core.trajectory import Trajectory
+
+GENERATED_STEPS = 15
+GENERATED_GUIDANCE = 3.5
+REAL_STEPS = 50
+REAL_EDIT_GUIDANCE = 3.0
+INVERSION_GUIDANCE = 1.0
+NUDGING = 1.15
+MAX_SEQUENCE_LENGTH = 512
+
+
+@dataclass
+class EditOutput:
+    """Decoded images and latent trajectories, one per batch row (row 0 is the source)."""
+
+    images: list[Image.Image]
+    trajectories: list[Trajectory]
+    prompts: list[str]
+    vital_layers: tuple[int, ...]
+    source_trajectory: Optional[Trajectory] = None  # the inversion, for real photos
+
+
+def check_edit_prompts(prompts: Sequence[str]) -> None:
+    """A source prompt and at least one edit prompt are needed."""
+    if len(prompts) < 2:
+        raise ParameterError(
+            "give at least two prompts: first the one describing the image, then one or more edits"
+        )
+
+
+def sample_with_injection(
+    model: FluxModel,
+    start: torch.Tensor,
+    cond: Conditioning,
+    schedule: Schedule,
+    vital_layers: tuple[int, ...],
+    control: JobControl,
+    source: Optional[Trajectory] = None,
+    phase: str = "edit",
+) -> torch.Tensor:
+    """Euler-sample a batch with vital-layer injection from row 0 into the other rows.
+
+    ``start`` is (B, tokens, C). With ``source`` given, row 0 is overwritten with
+    ``source.latents[i+1]`` after step i (the source row follows its stored trajectory).
+    Returns every row's trajectory as (N+1, B, tokens, C) on the device.
+    """
+    controller = InjectionController()
+    controller.text_len = cond.text_len
+    latents = start
+    pinned = None if source is None else source.latents.to(device=model.device, dtype=model.dtype)
+    history = [latents]
+    with vital_layer_injection(model.pipeline.transformer, vital_layers, controller):
+        for i in range(schedule.num_steps):
+            velocity = model.velocity(latents, schedule, i, cond)
+            latents = euler_step(latents, velocity, schedule.delta(i))
+            if pinned is not None:
+                latents = torch.cat([pinned[i + 1 : i + 2], latents[1:]])
+            history.append(latents)
+            control.step(phase, i + 1, schedule.num_steps, latents)
+    return torch.stack(history)
+
+
+def _trajectories(history: torch.Tensor, schedule: Schedule, prompts, guidance, height, width) -> list[Trajectory]:
+    history = history.to("cpu")
+    return [
+        Trajectory(history[:, row].clone(), schedule.sigmas.clone(), height, width, prompts[row], float(guidance[row]))
+        for row in range(history.shape[1])
+    ]
+
+
+def _decode(model: FluxModel, latents: torch.Tensor, height: int, width: int, control: JobControl):
+    control.check()
+    images = decode_latents(model.pipeline, latents, height, width, model.device)
+    control.step("decode", 1, 1)
+    return images
+
+
+def generate_edits(
+    model: FluxModel,
+    prompts: Sequence[str],
+    *,
+    height: int,
+    width: int,
+    seed: int,
+    vital_layers: tuple[int, ...],
+    steps: int = GENERATED_STEPS,
+    guidance: float = GENERATED_GUIDANCE,
+    max_sequence_length: int = MAX_SEQUENCE_LENGTH,
+    control: Optional[JobControl] = None,
+) -> EditOutput:
+    """Generate prompt 0 and its edits as one batch from shared noise (ALGORITHMS.md 1.2)."""
+    control = control or JobControl()
+    check_edit_prompts(prompts)
+    schedule = model.schedule(steps, height, width)
+    guidances = [guidance] * len(prompts)
+    cond = model.conditioning(prompts, guidances, height, width, max_sequence_length)
+    control.step("encode", 1, 1)
+    noise = shared_noise(seed, model.image_tokens(height, width), model.latent_channels, model.device, model.dtype)
+    start = noise.expand(len(prompts), -1, -1).contiguous()
+    history = sample_with_injection(model, start, cond, schedule, vital_layers, control)
+    images = _decode(model, history[-1], height, width, control)
+    return EditOutput(images, _trajectories(history, schedule, prompts, guidances, height, width), list(prompts), vital_layers)
+
+
+@torch.no_grad()
+def invert(
+    model: FluxModel,
+    clean: torch.Tensor,
+    prompt: str,
+    *,
+    height: int,
+    width: int,
+    steps: int = REAL_STEPS,
+    nudging: float = NUDGING,
+    guidance: float = INVERSION_GUIDANCE,
+    max_sequence_length: int = MAX_SEQUENCE_LENGTH,
+    control: Optional[JobControl] = None,
+) -> Trajectory:
+    """Invert a clean packed latent (1, tokens, C) to noise along FLUX's schedule (1.3 step 3-4).
+
+    ``z_N = nudging * clean``; for k = N-1 .. 0:
+    ``z_k = z_{k+1} + (s_k - s_{k+1}) * v(z_{k+1}, s_k, prompt, guidance)``.
+    """
+    control = control or JobControl()
+    if nudging <= 0:
+        raise ParameterError("the nudging factor must be positive (1.15 is the paper's value; 1 disables it)")
+    schedule = model.schedule(steps, height, width)
+    cond = model.conditioning([prompt], [guidance], height, width, max_sequence_length)
+    latents = [None] * (steps + 1)
+    z = (clean.to(device=model.device, dtype=model.dtype) * nudging).to(model.dtype)
+    latents[steps] = z
+    for k in range(steps - 1, -1, -1):
+        velocity = model.velocity(z, schedule, k, cond)
+        z = euler_step(z, velocity, schedule.sigmas[k] - schedule.sigmas[k + 1])
+        latents[k] = z
+        control.step("invert", steps - k, steps, z)
+    stacked = torch.cat(latents).to("cpu")
+    return Trajectory(stacked, schedule.sigmas.clone(), height, width, prompt, guidance)
+
+
+def edit_from_trajectory(
+    model: FluxModel,
+    source: Trajectory,
+    edit_prompts: Sequence[str],
+    *,
+    vital_layers: tuple[int, ...],
+    edit_guidance: float = REAL_EDIT_GUIDANCE,
+    max_sequence_length: int = MAX_SEQUENCE_LENGTH,
+    control: Optional[JobControl] = None,
+) -> EditOutput:
+    """Edit an image whose trajectory is known (inverted photo or earlier result), 1.3 step 5.
+
+    Every row starts at ``source.latents[0]``; row 0 uses the source's prompt and guidance
+    and is pinned to the trajectory after each step; rows 1.. are the edits.
+    """
+    control = control or JobControl()
+    prompts = [source.prompt, *edit_prompts]
+    check_edit_prompts(prompts)
+    height, width = source.height, source.width
+    schedule = model.schedule(source.num_steps, height, width)
+    if not torch.allclose(schedule.sigmas, source.sigmas):
+        raise ParameterError("the stored trajectory was made with another schedule; invert the photo again")
+    guidances = [source.guidance] + [edit_guidance] * len(edit_prompts)
+    cond = model.conditioning(prompts, guidances, height, width, max_sequence_length)
+    start = source.latents[:1].to(device=model.device, dtype=model.dtype).expand(len(prompts), -1, -1).contiguous()
+    history = sample_with_injection(model, start, cond, schedule, vital_layers, control, source=source)
+    images = _decode(model, history[-1], height, width, control)
+    trajectories = _trajectories(history, schedule, prompts, guidances, height, width)
+    return EditOutput(images, trajectories, prompts, vital_layers)
+
+
+def edit_image(
+    model: FluxModel,
+    image: Image.Image,
+    prompts: Sequence[str],
+    *,
+    vital_layers: tuple[int, ...],
+    steps: int = REAL_STEPS,
+    nudging: float = NUDGING,
+    edit_guidance: float = REAL_EDIT_GUIDANCE,
+    max_sequence_length: int = MAX_SEQUENCE_LENGTH,
+    inverted: Optional[Trajectory] = None,
+    control: Optional[JobControl] = None,
+) -> EditOutput:
+    """Edit a real photo already at its working size: encode, nudge, invert, edit (1.3).
+
+    ``inverted`` skips the inversion when the trajectory is already known (a cache hit).
+    """
+    control = control or JobControl()
+    check_edit_prompts(prompts)
+    width, height = image.size
+    if inverted is None:
+        clean = encode_image(model.pipeline, image, model.device, model.dtype)
+        control.step("encode", 1, 1)
+        inverted = invert(
+            model, clean, prompts[0], height=height, width=width, steps=steps, nudging=nudging,
+            max_sequence_length=max_sequence_length, control=control,
+        )
+    output = edit_from_trajectory(
+        model, inverted, prompts[1:], vital_layers=vital_layers, edit_guidance=edit_guidance,
+        max_sequence_length=max_sequence_length, control=control,
+    )
+    output.source_trajectory = inverted
+    return output

@@ -1,0 +1,80 @@
+"""Model loading: local folders, tiny-random, and one clear line for every failure."""
+
+import pytest
+import torch
+
+from core.errors import ModelLoadError, ParameterError
+from core.model_loading import ModelSpec, load_model
+from core.tiny_model import build_tiny_flux_pipeline
+
+
+def test_tiny_random_is_identical_in_every_build():
+    a, b = build_tiny_flux_pipeline(), build_tiny_flux_pipeline()
+    for (name, p), (_, q) in zip(a.transformer.named_parameters(), b.transformer.named_parameters()):
+        assert torch.equal(p, q), name
+
+
+def test_local_diffusers_folder_loads_and_matches(tmp_path, tiny_model):
+    tiny_model.pipeline.save_pretrained(tmp_path / "flux-folder")
+    loaded = load_model(ModelSpec(model=str(tmp_path / "flux-folder"), device="cpu"))
+    assert loaded.layout == tiny_model.layout
+    reference = dict(tiny_model.pipeline.transformer.named_parameters())
+    for name, parameter in loaded.pipeline.transformer.named_parameters():
+        assert torch.equal(parameter, reference[name]), name
+
+
+def test_missing_folder_and_non_diffusers_folder(tmp_path):
+    with pytest.raises(ModelLoadError, match="model folder not found"):
+        load_model(ModelSpec(model=str(tmp_path / "absent"), device="cpu"))
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ModelLoadError, match="no model_index.json"):
+        load_model(ModelSpec(model=str(tmp_path / "empty"), device="cpu"))
+
+
+def test_broken_folder_gives_one_line(tmp_path, tiny_model):
+    folder = tmp_path / "broken"
+    tiny_model.pipeline.save_pretrained(folder)
+    for weights in (folder / "transformer").glob("*.safetensors"):
+        weights.write_bytes(b"not safetensors at all")
+    with pytest.raises(ModelLoadError) as error:
+        load_model(ModelSpec(model=str(folder), device="cpu"))
+    assert "\n" not in str(error.value)
+
+
+def test_hub_failures_are_translated(monkeypatch):
+    from diffusers import FluxPipeline
+    from huggingface_hub.errors import GatedRepoError, LocalEntryNotFoundError, RepositoryNotFoundError
+
+    def failing(error):
+        def from_pretrained(*args, **kwargs):
+            raise error
+        return from_pretrained
+
+    def hub_error(cls, message):
+        # Built without an HTTP response: only the type matters to the loader.
+        error = cls.__new__(cls)
+        Exception.__init__(error, message)
+        return error
+
+    cases = [
+        (hub_error(GatedRepoError, "gated"), "gated: accept its licence"),
+        (hub_error(RepositoryNotFoundError, "missing"), "no model named"),
+        (LocalEntryNotFoundError("offline"), "could not be downloaded"),
+    ]
+    for error, message in cases:
+        monkeypatch.setattr(FluxPipeline, "from_pretrained", failing(error))
+        with pytest.raises(ModelLoadError, match=message):
+            load_model(ModelSpec(model="black-forest-labs/FLUX.1-dev", device="cpu"))
+
+
+def test_unavailable_device_is_refused():
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    with pytest.raises(ParameterError, match="use --device cpu"):
+        load_model(ModelSpec(model="tiny-random", device="cuda"))
+
+
+def test_token_never_appears_in_the_spec_repr():
+    spec = ModelSpec(model="x", hf_token="hf_secretsecret")
+    assert "hf_secretsecret" not in repr(spec)
+    assert "hf_secretsecret" not in str(spec)
