@@ -40,13 +40,16 @@ class EditRequest:
 class EditResult:
     """What any method returns: one image and trajectory per target prompt, plus the source.
 
-    ``source_trajectory`` is the source's trajectory when the method made or used one (the
-    inversion of a photo, or the generated source), so a later edit can reuse it.
-    ``params`` are the parameters actually used, defaults filled in.
+    ``trajectories[i]`` is the full noise-to-clean trajectory of edit i on the standard
+    schedule when the method produces one (Stable Flow, ODE inversion), so the result can be
+    edited again without inversion; it is None for methods that do not (FlowEdit, FlowAlign,
+    SDEdit). ``source_trajectory`` is the source's trajectory when the method made or used
+    one (the inversion of a photo, or the generated source). ``params`` are the parameters
+    actually used, defaults filled in.
     """
 
     images: list[Image.Image]
-    trajectories: list[Trajectory]
+    trajectories: list[Optional[Trajectory]]
     source_image: Optional[Image.Image]
     source_trajectory: Optional[Trajectory]
     method: str
