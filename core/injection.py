@@ -32,7 +32,8 @@ class InjectionController:
     """Per-run state shared by the vital-layer processors.
 
     ``text_len`` is the real text sequence length of the run (single blocks see the joint
-    sequence and inject only positions ``text_len:``). ``enabled`` turns injection off
+    sequence and inject only positions ``text_len:``); ``step`` is the sampling step being
+    evaluated (for hooks that record or replay per step). ``enabled`` turns injection off
     without reinstalling processors. ``source_kv_hook``, when set, sees the source row's
     image K/V at every vital layer and returns the K/V to inject (used to record or replay
     them for re-edits).
@@ -40,6 +41,7 @@ class InjectionController:
 
     def __init__(self) -> None:
         self.text_len: int = 0
+        self.step: int = 0
         self.enabled: bool = True
         self.source_kv_hook: Optional[SourceKVHook] = None
 

@@ -9,6 +9,7 @@ import torch
 from diffusers import FluxPipeline
 
 from core.injection import block_layout
+from core.kv_cache import SourceKVStore
 from core.latents import image_position_ids, num_image_tokens
 from core.prompts import PromptEncoder
 from core.schedule import Schedule, flux_schedule
@@ -51,6 +52,8 @@ class FluxModel:
     revision: Optional[str] = None
     prompt_encoder: PromptEncoder = field(init=False)
     transformer_calls: int = field(default=0, init=False)
+    # Recorded source-row K/V for re-edits (see core/kv_cache.py); None turns the speed-up off.
+    source_kv_store: Optional[SourceKVStore] = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.prompt_encoder = PromptEncoder(self.pipeline, self.device, self.dtype)

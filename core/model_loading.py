@@ -12,7 +12,13 @@ import torch
 from core.devices import MemoryMode, resolve_device, resolve_dtype
 from core.errors import ModelLoadError
 from core.model import FluxModel
-from core.tiny_model import TINY_MODEL_ID, build_tiny_flux_pipeline
+from core.tiny_model import (
+    FLUX_DEV_RANDOM_ID,
+    FLUX_DEV_SIZE,
+    TINY_MODEL_ID,
+    build_random_flux_pipeline,
+    build_tiny_flux_pipeline,
+)
 
 DEFAULT_MODEL_ID = "black-forest-labs/FLUX.1-dev"
 KNOWN_MODELS = {
@@ -103,6 +109,10 @@ def load_model(spec: ModelSpec) -> FluxModel:
         pipeline = build_tiny_flux_pipeline()
         if dtype != torch.float32:
             pipeline.to(dtype=dtype)
+    elif model == FLUX_DEV_RANDOM_ID:
+        # Built straight on the device: a 12B-parameter model would not fit twice.
+        build_on = device if spec.memory_mode is MemoryMode.NONE else torch.device("cpu")
+        pipeline = build_random_flux_pipeline(FLUX_DEV_SIZE, device=build_on, dtype=dtype)
     elif _looks_like_path(model):
         path = Path(model).expanduser()
         _check_local_folder(path)

@@ -11,6 +11,8 @@ from PIL import Image
 
 from core.errors import ParameterError
 from core.injection import InjectionController, vital_layer_injection
+from core.kv_cache import SourceKVStore, source_kv_key
+from core.kv_replay import SourceKVSession
 from core.latents import decode_latents, encode_image, shared_noise
 from core.model import Conditioning, FluxModel
 from core.progress import JobControl
@@ -54,24 +56,35 @@ def sample_with_injection(
     control: JobControl,
     source: Optional[Trajectory] = None,
     phase: str = "edit",
+    source_kv: Optional[SourceKVSession] = None,
 ) -> torch.Tensor:
     """Euler-sample a batch with vital-layer injection from row 0 into the other rows.
 
     ``start`` is (B, tokens, C). With ``source`` given, row 0 is overwritten with
-    ``source.latents[i+1]`` after step i (the source row follows its stored trajectory).
-    Returns every row's trajectory as (N+1, B, tokens, C) on the device.
+    ``source.latents[i+1]`` after step i (the source row follows its stored trajectory);
+    then ``source_kv`` may record row 0's vital-layer K/V, and at steps where they are
+    recorded the transformer runs only the edit rows. Returns every row's trajectory as
+    (N+1, B, tokens, C) on the device.
     """
     controller = InjectionController()
     controller.text_len = cond.text_len
     latents = start
     pinned = None if source is None else source.latents.to(device=model.device, dtype=model.dtype)
+    edit_rows = cond.rows(slice(1, None))
     history = [latents]
     with vital_layer_injection(model.pipeline.transformer, vital_layers, controller):
         for i in range(schedule.num_steps):
-            velocity = model.velocity(latents, schedule, i, cond)
-            latents = euler_step(latents, velocity, schedule.delta(i))
-            if pinned is not None:
-                latents = torch.cat([pinned[i + 1 : i + 2], latents[1:]])
+            controller.step = i
+            if pinned is not None and source_kv is not None and source_kv.replay(controller, i):
+                velocity = model.velocity(latents[1:], schedule, i, edit_rows)
+                latents = torch.cat([pinned[i + 1 : i + 2], euler_step(latents[1:], velocity, schedule.delta(i))])
+            else:
+                if pinned is not None and source_kv is not None:
+                    source_kv.record(controller)
+                velocity = model.velocity(latents, schedule, i, cond)
+                latents = euler_step(latents, velocity, schedule.delta(i))
+                if pinned is not None:
+                    latents = torch.cat([pinned[i + 1 : i + 2], latents[1:]])
             history.append(latents)
             control.step(phase, i + 1, schedule.num_steps, latents)
     return torch.stack(history)
@@ -164,11 +177,14 @@ def edit_from_trajectory(
     edit_guidance: float = REAL_EDIT_GUIDANCE,
     max_sequence_length: int = MAX_SEQUENCE_LENGTH,
     control: Optional[JobControl] = None,
+    kv_store: Optional[SourceKVStore] = None,
 ) -> EditOutput:
     """Edit an image whose trajectory is known (inverted photo or earlier result), 1.3 step 5.
 
     Every row starts at ``source.latents[0]``; row 0 uses the source's prompt and guidance
-    and is pinned to the trajectory after each step; rows 1.. are the edits.
+    and is pinned to the trajectory after each step; rows 1.. are the edits. With a
+    ``kv_store`` the source row's vital-layer K/V are recorded on the first edit of a
+    source and replayed on later ones (identical results, fewer rows computed).
     """
     control = control or JobControl()
     prompts = [source.prompt, *edit_prompts]
@@ -180,7 +196,12 @@ def edit_from_trajectory(
     guidances = [source.guidance] + [edit_guidance] * len(edit_prompts)
     cond = model.conditioning(prompts, guidances, height, width, max_sequence_length)
     start = source.latents[:1].to(device=model.device, dtype=model.dtype).expand(len(prompts), -1, -1).contiguous()
-    history = sample_with_injection(model, start, cond, schedule, vital_layers, control, source=source)
+    source_kv = None
+    if kv_store is not None:
+        key = source_kv_key(source, vital_layers, max_sequence_length, model.model_id)
+        source_kv = SourceKVSession(kv_store, kv_store.source(key, vital_layers), model.device)
+    history = sample_with_injection(model, start, cond, schedule, vital_layers, control, source=source,
+                                    source_kv=source_kv)
     images = _decode(model, history[-1], height, width, control)
     trajectories = _trajectories(history, schedule, prompts, guidances, height, width)
     return EditOutput(images, trajectories, prompts, vital_layers)

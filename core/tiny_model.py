@@ -1,9 +1,11 @@
-"""The built-in ``tiny-random`` model: a small random FLUX pipeline built locally.
+"""Random FLUX pipelines built locally: ``tiny-random`` and the full-size ``flux-dev-random``.
 
 It has the real FLUX architecture (double then single transformer blocks, CLIP + T5 text
 encoders, a 16-channel VAE with 8x downsampling, FLUX's scheduler) at toy width, so the
 whole engine runs on a CPU in seconds with no downloads. Weights come from a fixed seed,
-so every process builds the same model. Tokenizers are WordPiece models over a small
+so every process builds the same model. ``flux-dev-random`` has FLUX.1-dev's transformer
+and VAE at full size with random weights, for timing on a GPU where the real weights are
+absent (timing does not depend on the weights' values). Tokenizers are WordPiece models over a small
 English vocabulary plus single characters, so any prompt tokenizes and different prompts
 give different embeddings.
 """
@@ -11,6 +13,7 @@ give different embeddings.
 from __future__ import annotations
 
 import string
+from dataclasses import dataclass
 
 import torch
 from diffusers import AutoencoderKL, FlowMatchEulerDiscreteScheduler, FluxPipeline, FluxTransformer2DModel
@@ -18,6 +21,7 @@ from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers,
 from transformers import CLIPTextConfig, CLIPTextModel, PreTrainedTokenizerFast, T5Config, T5EncoderModel
 
 TINY_MODEL_ID = "tiny-random"
+FLUX_DEV_RANDOM_ID = "flux-dev-random"
 TINY_NUM_DOUBLE_BLOCKS = 2
 TINY_NUM_SINGLE_BLOCKS = 4
 _TEXT_WIDTH = 32
@@ -61,72 +65,107 @@ def _build_tokenizer(bos: bool, max_length: int) -> PreTrainedTokenizerFast:
     )
 
 
+@dataclass(frozen=True)
+class RandomFluxSize:
+    """Widths and depths of a randomly initialised FLUX-architecture pipeline."""
+
+    num_double: int
+    num_single: int
+    heads: int
+    head_dim: int
+    rope_axes: tuple[int, int, int]
+    t5_width: int
+    clip_width: int
+    vae_channels: tuple[int, int, int, int]
+    vae_layers_per_block: int
+    vae_groups: int
+
+
+TINY_SIZE = RandomFluxSize(TINY_NUM_DOUBLE_BLOCKS, TINY_NUM_SINGLE_BLOCKS, 2, 16, (4, 6, 6), _TEXT_WIDTH,
+                           _TEXT_WIDTH, (8, 8, 16, 16), 1, 4)
+# FLUX.1-dev's transformer and VAE at full size. The text encoders are one-layer stand-ins with
+# FLUX's output widths: they run once per prompt, so timing the edit loop does not depend on them.
+FLUX_DEV_SIZE = RandomFluxSize(19, 38, 24, 128, (16, 56, 56), 4096, 768, (128, 256, 512, 512), 2, 32)
+
+
 def build_tiny_flux_pipeline(seed: int = 0) -> FluxPipeline:
     """Build the ``tiny-random`` FluxPipeline in float32 on the CPU (deterministic for a seed)."""
+    return build_random_flux_pipeline(TINY_SIZE, seed=seed)
+
+
+def build_random_flux_pipeline(
+    size: RandomFluxSize, seed: int = 0, device: str | torch.device = "cpu", dtype: torch.dtype = torch.float32
+) -> FluxPipeline:
+    """A FluxPipeline of the given size with random weights, built on ``device`` in ``dtype``."""
     clip_tokenizer = _build_tokenizer(bos=True, max_length=_CLIP_MAX_LENGTH)
     t5_tokenizer = _build_tokenizer(bos=False, max_length=_T5_MAX_LENGTH)
     vocab_size = len(clip_tokenizer)
+    tiny_text = size.clip_width <= 64
 
-    generator_state = torch.random.get_rng_state()
+    rng_state = torch.random.get_rng_state()
+    default_dtype = torch.get_default_dtype()
     try:
         torch.manual_seed(seed)
-        text_encoder = CLIPTextModel(
-            CLIPTextConfig(
-                vocab_size=vocab_size,
-                hidden_size=_TEXT_WIDTH,
-                intermediate_size=64,
-                num_hidden_layers=2,
-                num_attention_heads=2,
-                max_position_embeddings=_CLIP_MAX_LENGTH,
-                pad_token_id=clip_tokenizer.pad_token_id,
-                bos_token_id=clip_tokenizer.bos_token_id,
-                eos_token_id=clip_tokenizer.eos_token_id,
-                projection_dim=_TEXT_WIDTH,
+        torch.set_default_dtype(dtype)
+        with torch.device(device):
+            text_encoder = CLIPTextModel(
+                CLIPTextConfig(
+                    vocab_size=vocab_size,
+                    hidden_size=size.clip_width,
+                    intermediate_size=64 if tiny_text else 1024,
+                    num_hidden_layers=2 if tiny_text else 1,
+                    num_attention_heads=2 if tiny_text else 12,
+                    max_position_embeddings=_CLIP_MAX_LENGTH,
+                    pad_token_id=clip_tokenizer.pad_token_id,
+                    bos_token_id=clip_tokenizer.bos_token_id,
+                    eos_token_id=clip_tokenizer.eos_token_id,
+                    projection_dim=size.clip_width,
+                )
             )
-        )
-        text_encoder_2 = T5EncoderModel(
-            T5Config(
-                vocab_size=vocab_size,
-                d_model=_TEXT_WIDTH,
-                d_kv=8,
-                d_ff=64,
-                num_layers=2,
-                num_heads=4,
-                relative_attention_num_buckets=8,
-                pad_token_id=t5_tokenizer.pad_token_id,
-                eos_token_id=t5_tokenizer.eos_token_id,
-                decoder_start_token_id=t5_tokenizer.pad_token_id,
+            text_encoder_2 = T5EncoderModel(
+                T5Config(
+                    vocab_size=vocab_size,
+                    d_model=size.t5_width,
+                    d_kv=8 if tiny_text else 64,
+                    d_ff=64 if tiny_text else 1024,
+                    num_layers=2 if tiny_text else 1,
+                    num_heads=4 if tiny_text else 8,
+                    relative_attention_num_buckets=8 if tiny_text else 32,
+                    pad_token_id=t5_tokenizer.pad_token_id,
+                    eos_token_id=t5_tokenizer.eos_token_id,
+                    decoder_start_token_id=t5_tokenizer.pad_token_id,
+                )
             )
-        )
-        transformer = FluxTransformer2DModel(
-            patch_size=1,
-            in_channels=64,
-            num_layers=TINY_NUM_DOUBLE_BLOCKS,
-            num_single_layers=TINY_NUM_SINGLE_BLOCKS,
-            attention_head_dim=16,
-            num_attention_heads=2,
-            joint_attention_dim=_TEXT_WIDTH,
-            pooled_projection_dim=_TEXT_WIDTH,
-            guidance_embeds=True,
-            axes_dims_rope=(4, 6, 6),
-        )
-        vae = AutoencoderKL(
-            in_channels=3,
-            out_channels=3,
-            down_block_types=("DownEncoderBlock2D",) * 4,
-            up_block_types=("UpDecoderBlock2D",) * 4,
-            block_out_channels=(8, 8, 16, 16),
-            layers_per_block=1,
-            latent_channels=16,
-            norm_num_groups=4,
-            sample_size=64,
-            scaling_factor=0.3611,
-            shift_factor=0.1159,
-            use_quant_conv=False,
-            use_post_quant_conv=False,
-        )
+            transformer = FluxTransformer2DModel(
+                patch_size=1,
+                in_channels=64,
+                num_layers=size.num_double,
+                num_single_layers=size.num_single,
+                attention_head_dim=size.head_dim,
+                num_attention_heads=size.heads,
+                joint_attention_dim=size.t5_width,
+                pooled_projection_dim=size.clip_width,
+                guidance_embeds=True,
+                axes_dims_rope=size.rope_axes,
+            )
+            vae = AutoencoderKL(
+                in_channels=3,
+                out_channels=3,
+                down_block_types=("DownEncoderBlock2D",) * 4,
+                up_block_types=("UpDecoderBlock2D",) * 4,
+                block_out_channels=size.vae_channels,
+                layers_per_block=size.vae_layers_per_block,
+                latent_channels=16,
+                norm_num_groups=size.vae_groups,
+                sample_size=64 if tiny_text else 1024,
+                scaling_factor=0.3611,
+                shift_factor=0.1159,
+                use_quant_conv=False,
+                use_post_quant_conv=False,
+            )
     finally:
-        torch.random.set_rng_state(generator_state)
+        torch.set_default_dtype(default_dtype)
+        torch.random.set_rng_state(rng_state)
 
     scheduler = FlowMatchEulerDiscreteScheduler(
         num_train_timesteps=1000,

@@ -71,7 +71,7 @@ class StableFlowMethod:
         if source is None:
             source = self._inversion(model, request, params, control, store)
         output = edit_from_trajectory(model, source, targets, vital_layers=layers, edit_guidance=params["guidance"],
-                                      max_sequence_length=msl, control=control)
+                                      max_sequence_length=msl, control=control, kv_store=model.source_kv_store)
         if source_image is None:
             source_image = output.images[0]
         return EditResult(output.images[1:], output.trajectories[1:], source_image, source, self.name, params)

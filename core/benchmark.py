@@ -1,0 +1,175 @@
+"""Speed and memory measurements of the engine against stock diffusers, in one process.
+
+Every figure of one run comes from the same process, model and weights, so ratios are fair
+even on a shared machine. Nothing here asserts a time: it only measures and reports.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Callable, Optional
+
+import torch
+from PIL import Image
+
+from core.kv_cache import SourceKVStore
+from core.latents import shared_noise
+from core.model import FluxModel
+from core.progress import JobControl, ProgressEvent
+from core.speed_options import apply_speed_options
+from core.stable_flow import edit_from_trajectory, edit_image, generate_edits
+
+
+@dataclass
+class Measurement:
+    """One timed operation: whole seconds, ms per transformer step, peak GPU memory, transformer passes."""
+
+    name: str
+    seconds: float
+    steps: int
+    ms_per_step: Optional[float]
+    peak_memory_gb: Optional[float]
+    transformer_passes: int
+
+
+@dataclass
+class BenchmarkReport:
+    """All measurements of one configuration, with the ratios people read first."""
+
+    config: str
+    device: str
+    height: int
+    width: int
+    steps: int
+    measurements: list[Measurement] = field(default_factory=list)
+
+    def by_name(self, name: str) -> Measurement:
+        """The measurement called ``name``."""
+        return next(m for m in self.measurements if m.name == name)
+
+    def ratios(self) -> dict[str, float]:
+        """Engine per-step time over stock's, and re-edit speed-ups over a first photo edit."""
+        first = self.by_name("first photo edit").seconds
+        ratios = {
+            "generated edit per step / stock per step": self.by_name("generated edit (stable flow)").ms_per_step
+            / self.by_name("stock FluxPipeline, same batch").ms_per_step,
+            "first photo edit / re-edit (cached inversion)": first / self.by_name("re-edit, cached inversion").seconds,
+            "first photo edit / re-edit (cached inversion + K/V)": first
+            / self.by_name("re-edit, cached inversion + K/V").seconds,
+        }
+        return {key: round(value, 3) for key, value in ratios.items()}
+
+    def to_dict(self) -> dict:
+        """A JSON-ready dictionary."""
+        return {**{k: v for k, v in asdict(self).items() if k != "measurements"},
+                "measurements": [asdict(m) for m in self.measurements], "ratios": self.ratios()}
+
+
+class _StepClock:
+    """Collects the time of each transformer step from progress events (or pipeline callbacks)."""
+
+    def __init__(self, phases: tuple[str, ...]) -> None:
+        self.phases = phases
+        self.stamps: list[float] = []
+
+    def __call__(self, event: ProgressEvent) -> None:
+        if event.phase in self.phases:
+            _sync()
+            self.stamps.append(time.perf_counter())
+
+    def ms_per_step(self, start: float) -> Optional[float]:
+        stamps = [start, *self.stamps]
+        if len(stamps) < 2:
+            return None
+        return 1000 * (stamps[-1] - stamps[0]) / (len(stamps) - 1)
+
+
+def _sync() -> None:
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+
+
+_STEP_PHASES = ("sample", "invert", "edit")
+
+
+def _measure(model: FluxModel, name: str, steps: int, run: Callable[[JobControl], None]) -> Measurement:
+    """Time ``run``; ms/step averages over every transformer step it reports (inversion included)."""
+    clock = _StepClock(_STEP_PHASES)
+    passes = []
+    hook = model.pipeline.transformer.register_forward_pre_hook(lambda *_: passes.append(1))
+    if torch.cuda.is_available():
+        torch.cuda.reset_peak_memory_stats()
+    _sync()
+    start = time.perf_counter()
+    try:
+        run(JobControl(on_progress=clock))
+        _sync()
+    finally:
+        hook.remove()
+    seconds = time.perf_counter() - start
+    peak = torch.cuda.max_memory_allocated() / 1024**3 if torch.cuda.is_available() else None
+    return Measurement(name, round(seconds, 4), steps, clock.ms_per_step(start) if clock.stamps else None,
+                       None if peak is None else round(peak, 2), len(passes))
+
+
+def run_benchmark(
+    model: FluxModel,
+    photo: Image.Image,
+    *,
+    steps: int,
+    vital_layers: tuple[int, ...],
+    config: str = "eager",
+    max_sequence_length: int = 512,
+    warmup: bool = True,
+) -> BenchmarkReport:
+    """Measure stock generation, a generated edit, a first photo edit and two kinds of re-edit."""
+    apply_speed_options(model, config)
+    width, height = photo.size
+    prompts = ["a photo of a dog on a street", "a photo of a dog wearing a straw hat on a street"]
+    report = BenchmarkReport(config, str(model.device), height, width, steps)
+    seed = 0
+    tokens, pooled = model.prompt_encoder.encode_batch(prompts, max_sequence_length)
+
+    def stock(control: JobControl) -> None:
+        noise = shared_noise(seed, model.image_tokens(height, width), model.latent_channels, model.device, model.dtype)
+        stamps_clock = control.on_progress
+
+        def on_step(_pipe, index, _t, kwargs):
+            stamps_clock(ProgressEvent("sample", index + 1, steps))
+            return kwargs
+
+        model.pipeline(prompt_embeds=tokens, pooled_prompt_embeds=pooled, latents=noise.expand(2, -1, -1),
+                       height=height, width=width, num_inference_steps=steps, guidance_scale=3.5,
+                       output_type="pil", max_sequence_length=max_sequence_length, callback_on_step_end=on_step)
+
+    def generated(control: JobControl) -> None:
+        generate_edits(model, prompts, height=height, width=width, seed=seed, vital_layers=vital_layers,
+                       steps=steps, max_sequence_length=max_sequence_length, control=control)
+
+    if warmup:  # first calls pay for kernel selection and compilation; keep them out of the figures
+        generated(JobControl())
+        stock(JobControl(on_progress=lambda event: None))
+    report.measurements.append(_measure(model, "stock FluxPipeline, same batch", steps, stock))
+    report.measurements.append(_measure(model, "generated edit (stable flow)", steps, generated))
+
+    inverted: dict = {}
+
+    def first_edit(control: JobControl) -> None:
+        output = edit_image(model, photo, prompts, vital_layers=vital_layers, steps=steps,
+                            max_sequence_length=max_sequence_length, control=control)
+        inverted["trajectory"] = output.source_trajectory
+
+    report.measurements.append(_measure(model, "first photo edit", steps, first_edit))
+
+    def re_edit(control: JobControl, kv_store: Optional[SourceKVStore] = None) -> None:
+        edit_from_trajectory(model, inverted["trajectory"], prompts[1:], vital_layers=vital_layers,
+                             max_sequence_length=max_sequence_length, control=control, kv_store=kv_store)
+
+    report.measurements.append(_measure(model, "re-edit, cached inversion", steps, re_edit))
+    kv_store = SourceKVStore(device_budget=0, host_budget=64 * 1024**3)
+    re_edit(JobControl(), kv_store)  # the first edit of this source records its K/V
+    report.measurements.append(
+        _measure(model, "re-edit, cached inversion + K/V", steps, lambda c: re_edit(c, kv_store))
+    )
+    return report
