@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from core.devices import DEVICE_CHOICES, DTYPE_CHOICES, MemoryMode
+from core.devices import DEVICE_CHOICES, DTYPE_CHOICES, WEIGHT_CHOICES, MemoryMode
 from core.model_loading import DEFAULT_MODEL_ID, ModelSpec
 
 
@@ -18,6 +18,8 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--dtype", choices=DTYPE_CHOICES, default="auto",
                        help="auto = bfloat16 on a GPU, float32 on the CPU")
     group.add_argument("--memory-mode", choices=[m.value for m in MemoryMode], default=MemoryMode.NONE.value)
+    group.add_argument("--weights", choices=WEIGHT_CHOICES, default="model",
+                       help="fp8 stores the transformer's weights in FP8 (half the memory of bf16)")
     group.add_argument("--cpu-offload", "--cpu_offload", action="store_true",
                        help="shorthand for --memory-mode model-cpu-offload")
     group.add_argument("--hf-token", "--hf_token", default=None,
@@ -30,4 +32,4 @@ def model_spec_from_args(args: argparse.Namespace) -> ModelSpec:
     if args.cpu_offload and memory_mode is MemoryMode.NONE:
         memory_mode = MemoryMode.MODEL_CPU_OFFLOAD
     return ModelSpec(model=args.model, device=args.device, dtype=args.dtype, memory_mode=memory_mode,
-                     hf_token=args.hf_token, revision=args.revision)
+                     hf_token=args.hf_token, revision=args.revision, weights=args.weights)

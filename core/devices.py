@@ -14,11 +14,23 @@ _DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torc
 
 
 class MemoryMode(str, Enum):
-    """How the pipeline's weights are placed: all on the device, or offloaded to the CPU."""
+    """How the pipeline's weights are placed on a GPU.
+
+    - none: transformer and VAE stay on the GPU; the text encoders come to the GPU only to
+      encode a new prompt and leave it afterwards (the prompt cache makes repeats free);
+    - model-cpu-offload: each component comes to the GPU while it runs (diffusers);
+    - group-offload: the transformer streams its blocks to the GPU one group at a time,
+      overlapping transfers with compute (diffusers group offloading);
+    - sequential-cpu-offload: every layer is moved in as it runs (slowest, least memory).
+    """
 
     NONE = "none"
     MODEL_CPU_OFFLOAD = "model-cpu-offload"
+    GROUP_OFFLOAD = "group-offload"
     SEQUENTIAL_CPU_OFFLOAD = "sequential-cpu-offload"
+
+
+WEIGHT_CHOICES = ("model", "fp8")
 
 
 def cuda_unavailable_reason() -> str:

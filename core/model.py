@@ -13,6 +13,7 @@ from core.kv_cache import SourceKVStore
 from core.latents import image_position_ids, num_image_tokens
 from core.prompts import PromptEncoder
 from core.schedule import Schedule, flux_schedule
+from core.text_encoder_placement import release_text_encoders
 from core.vital_layers import BlockLayout
 
 
@@ -91,6 +92,7 @@ class FluxModel:
     ) -> Conditioning:
         """Embeddings (encoded once per distinct prompt), guidance and position ids for a batch."""
         tokens, pooled = self.prompt_encoder.encode_batch(prompts, max_sequence_length)
+        release_text_encoders(self.pipeline)
         guidance_tensor = None
         if self.has_guidance:
             guidance_tensor = torch.tensor(list(guidance), dtype=torch.float32, device=self.device)

@@ -9,15 +9,17 @@ from typing import Optional
 
 import torch
 
-from core.devices import MemoryMode, resolve_device, resolve_dtype
-from core.errors import ModelLoadError
+from core.devices import WEIGHT_CHOICES, MemoryMode, resolve_device, resolve_dtype
+from core.errors import ModelLoadError, ParameterError
+from core.fp8_weights import transformer_to_fp8
+from core.text_encoder_placement import offload_text_encoders_between_prompts
 from core.model import FluxModel
 from core.tiny_model import (
     FLUX_DEV_RANDOM_ID,
     FLUX_DEV_SIZE,
     TINY_MODEL_ID,
+    TINY_SIZE,
     build_random_flux_pipeline,
-    build_tiny_flux_pipeline,
 )
 
 DEFAULT_MODEL_ID = "black-forest-labs/FLUX.1-dev"
@@ -38,12 +40,14 @@ class ModelSpec:
     memory_mode: MemoryMode = MemoryMode.NONE
     hf_token: Optional[str] = None
     revision: Optional[str] = None
+    weights: str = "model"  # "model" keeps the checkpoint's precision; "fp8" stores transformer weights in FP8
 
     def __repr__(self) -> str:  # keep the token out of logs and tracebacks
         token = "<set>" if self.hf_token else None
         return (
             f"ModelSpec(model={self.model!r}, device={self.device!r}, dtype={self.dtype!r}, "
-            f"memory_mode={self.memory_mode.value!r}, hf_token={token}, revision={self.revision!r})"
+            f"memory_mode={self.memory_mode.value!r}, hf_token={token}, revision={self.revision!r}, "
+            f"weights={self.weights!r})"
         )
 
 
@@ -105,10 +109,10 @@ def load_model(spec: ModelSpec) -> FluxModel:
     device = resolve_device(spec.device)
     dtype = resolve_dtype(spec.dtype, device)
     model = KNOWN_MODELS.get(spec.model.lower(), spec.model)
+    if spec.weights not in WEIGHT_CHOICES:
+        raise ParameterError(f"unknown weight precision '{spec.weights}': choose one of {', '.join(WEIGHT_CHOICES)}")
     if model == TINY_MODEL_ID:
-        pipeline = build_tiny_flux_pipeline()
-        if dtype != torch.float32:
-            pipeline.to(dtype=dtype)
+        pipeline = build_random_flux_pipeline(TINY_SIZE, dtype=dtype)
     elif model == FLUX_DEV_RANDOM_ID:
         # Built straight on the device: a 12B-parameter model would not fit twice.
         build_on = device if spec.memory_mode is MemoryMode.NONE else torch.device("cpu")
@@ -126,6 +130,8 @@ def load_model(spec: ModelSpec) -> FluxModel:
     if not isinstance(getattr(pipeline, "transformer", None), FluxTransformer2DModel):
         raise ModelLoadError(f"'{spec.model}' is not a FLUX-architecture model (its transformer is not FLUX's)")
     pipeline.set_progress_bar_config(disable=True)
+    if spec.weights == "fp8":
+        transformer_to_fp8(pipeline.transformer)
     execution_device = _place(pipeline, device, spec.memory_mode)
     log.info("loaded %s on %s as %s (%s)", model, execution_device, dtype, spec.memory_mode.value)
     return FluxModel(pipeline=pipeline, model_id=model, device=execution_device, dtype=dtype, revision=spec.revision)
@@ -133,16 +139,26 @@ def load_model(spec: ModelSpec) -> FluxModel:
 
 def _place(pipeline, device: torch.device, memory_mode: MemoryMode) -> torch.device:
     """Move weights per the memory mode; return the device tensors must be sent to."""
-    if memory_mode is MemoryMode.NONE or device.type == "cpu":
-        try:
-            pipeline.to(device)
-        except torch.cuda.OutOfMemoryError:
-            raise ModelLoadError(
-                "the model does not fit in GPU memory: use --cpu-offload (or the model offload memory mode)"
-            ) from None
+    if device.type == "cpu":
+        pipeline.to(device)
         return device
-    if memory_mode is MemoryMode.MODEL_CPU_OFFLOAD:
-        pipeline.enable_model_cpu_offload(device=device)
-    else:
-        pipeline.enable_sequential_cpu_offload(device=device)
+    try:
+        if memory_mode is MemoryMode.MODEL_CPU_OFFLOAD:
+            pipeline.enable_model_cpu_offload(device=device)
+        elif memory_mode is MemoryMode.SEQUENTIAL_CPU_OFFLOAD:
+            pipeline.enable_sequential_cpu_offload(device=device)
+        else:
+            if memory_mode is MemoryMode.GROUP_OFFLOAD:
+                pipeline.transformer.enable_group_offload(
+                    onload_device=device, offload_device=torch.device("cpu"), offload_type="block_level",
+                    num_blocks_per_group=1, use_stream=device.type == "cuda",
+                )
+            else:
+                pipeline.transformer.to(device)
+            pipeline.vae.to(device)
+            offload_text_encoders_between_prompts(pipeline, device)
+    except torch.cuda.OutOfMemoryError:
+        raise ModelLoadError(
+            "the model does not fit in GPU memory: choose --weights fp8, --memory-mode group-offload or --cpu-offload"
+        ) from None
     return device
