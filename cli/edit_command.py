@@ -6,18 +6,30 @@ import argparse
 from pathlib import Path
 
 from cli.model_options import add_model_arguments, model_spec_from_args
+from cli.reverse_edit import reverse_edits
 from cli.terminal_progress import TerminalProgress
 from core.engine import Engine
 from core.errors import ParameterError
 from core.image_files import save_png, side_by_side
 from core.images import DEFAULT_MAX_PIXELS, load_image, resize_to_working_size
-from core.methods.base import EditRequest
+from core.methods import METHODS, dual, flowalign, flowedit, get_method, sdedit
+from core.methods.base import EditRequest, EditResult
 from core.model_loading import load_model
 from core.progress import JobControl
 from core.stable_flow import GENERATED_GUIDANCE, GENERATED_STEPS, MAX_SEQUENCE_LENGTH, NUDGING, REAL_EDIT_GUIDANCE, REAL_STEPS
 from core.vital_layers import parse_vital_layers
 
-HELP = "edit a generated image or a photo with Stable Flow"
+HELP = "edit a generated image or a photo with Stable Flow or another editing method"
+
+# The options each method takes; an option given for another method is refused.
+METHOD_OPTIONS: dict[str, tuple[str, ...]] = {
+    "stable-flow": ("steps", "inversion_steps", "guidance", "nudging", "vital_layers"),
+    "flowedit": ("steps", "n_max", "n_min", "n_avg", "source_guidance", "target_guidance"),
+    "flowalign": ("steps", "zeta", "source_guidance", "target_guidance", "true_cfg", "reverse"),
+    "sdedit": ("steps", "strength", "guidance"),
+    "dual": ("steps", "inversion_guidance", "target_guidance", "nudging"),
+}
+ALL_METHOD_OPTIONS = tuple(dict.fromkeys(name for names in METHOD_OPTIONS.values() for name in names))
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,21 +40,73 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--input-image", "--input_img_path", type=Path, default=None,
                         help="a photo to edit (omit to edit a generated image)")
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--steps", type=int, default=None,
-                        help=f"sampling steps (default {GENERATED_STEPS} generated, {REAL_STEPS} for a photo)")
-    parser.add_argument("--inversion-steps", type=int, default=None,
-                        help=f"inversion steps for a photo (default {REAL_STEPS}; editing uses as many)")
-    parser.add_argument("--guidance", type=float, default=None,
-                        help=f"guidance of the edit rows (default {GENERATED_GUIDANCE} generated, "
-                             f"{REAL_EDIT_GUIDANCE} for a photo)")
-    parser.add_argument("--nudging", type=float, default=None, help=f"latent nudging for photos (default {NUDGING})")
+    parser.add_argument("--method", choices=list(METHODS), default="stable-flow",
+                        help="editing method (default %(default)s); each takes only its own options below")
     parser.add_argument("--height", type=int, default=1024, help="generated image height")
     parser.add_argument("--width", type=int, default=1024, help="generated image width")
     parser.add_argument("--max-pixels", type=int, default=DEFAULT_MAX_PIXELS, help="pixel budget for photos")
     parser.add_argument("--max-sequence-length", type=int, default=MAX_SEQUENCE_LENGTH)
-    parser.add_argument("--vital-layers", default=None,
-                        help="global block indices to inject, e.g. 0,1,17,18 (default: the model's set)")
+    _add_method_arguments(parser)
     add_model_arguments(parser)
+
+
+def _add_method_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("method options (the methods in brackets take them)")
+    group.add_argument("--steps", type=int, default=None,
+                       help=f"[all] sampling steps (stable-flow: {GENERATED_STEPS} generated, {REAL_STEPS} for a "
+                            f"photo; flowedit, flowalign, sdedit, dual: {flowedit.STEPS})")
+    group.add_argument("--inversion-steps", type=int, default=None,
+                       help=f"[stable-flow] inversion steps for a photo (default {REAL_STEPS}; editing uses as many)")
+    group.add_argument("--guidance", type=float, default=None,
+                       help=f"[stable-flow, sdedit] guidance of the edit rows (stable-flow: {GENERATED_GUIDANCE} "
+                            f"generated, {REAL_EDIT_GUIDANCE} for a photo; sdedit: {sdedit.GUIDANCE})")
+    group.add_argument("--nudging", type=float, default=None,
+                       help=f"[stable-flow, dual] latent nudging before inversion (stable-flow: {NUDGING}, "
+                            f"dual: {dual.NUDGING})")
+    group.add_argument("--vital-layers", default=None,
+                       help="[stable-flow] global block indices to inject, e.g. 0,1,17,18 (default: the model's set)")
+    group.add_argument("--n-max", type=int, default=None,
+                       help=f"[flowedit] edit only the last N_MAX steps (default {flowedit.N_MAX} of {flowedit.STEPS}, "
+                            "the same share of other step counts)")
+    group.add_argument("--n-min", type=int, default=None,
+                       help=f"[flowedit] finish with N_MIN plain target steps (default {flowedit.N_MIN})")
+    group.add_argument("--n-avg", type=int, default=None,
+                       help=f"[flowedit] noise draws averaged per step (default {flowedit.N_AVG})")
+    group.add_argument("--source-guidance", type=float, default=None,
+                       help=f"[flowedit, flowalign] guidance of the source prompt (default {flowedit.SOURCE_GUIDANCE})")
+    group.add_argument("--target-guidance", type=float, default=None,
+                       help=f"[flowedit, flowalign, dual] guidance of the edit prompts (default "
+                            f"{flowedit.TARGET_GUIDANCE}; dual: {dual.TARGET_GUIDANCE})")
+    group.add_argument("--zeta", type=float, default=None,
+                       help=f"[flowalign] trajectory regulariser weight per step (default {flowalign.ZETA})")
+    group.add_argument("--true-cfg", type=float, default=None,
+                       help="[flowalign] true classifier-free guidance weight, source prompt as negative (default off)")
+    group.add_argument("--reverse", action="store_true",
+                       help="[flowalign] then edit the result back with the prompts swapped and print PSNR and "
+                            "mean absolute error against the original")
+    group.add_argument("--strength", type=float, default=None,
+                       help=f"[sdedit] how far to noise the source, in (0, 1] (default {sdedit.STRENGTH})")
+    group.add_argument("--inversion-guidance", type=float, default=None,
+                       help=f"[dual] guidance of the inversion (default {dual.INVERSION_GUIDANCE})")
+
+
+def check_method_options(args: argparse.Namespace) -> None:
+    """Refuse an option that the chosen method does not take."""
+    allowed = METHOD_OPTIONS[args.method]
+    for name in ALL_METHOD_OPTIONS:
+        if name not in allowed and getattr(args, name) not in (None, False):
+            options = ", ".join("--" + option.replace("_", "-") for option in allowed)
+            raise ParameterError(
+                f"--{name.replace('_', '-')} does not apply to --method {args.method} (its options: {options})"
+            )
+
+
+def method_params(args: argparse.Namespace) -> dict:
+    """The chosen method's parameters from the command line (None = the method's default)."""
+    check_method_options(args)
+    if args.method == "stable-flow":
+        return _stable_flow_params(args)
+    return {name: getattr(args, name) for name in METHOD_OPTIONS[args.method] if name != "reverse"}
 
 
 def _stable_flow_params(args: argparse.Namespace) -> dict:
@@ -58,7 +122,7 @@ def _stable_flow_params(args: argparse.Namespace) -> dict:
 
 
 def build_request(args: argparse.Namespace, params: dict) -> EditRequest:
-    """Read and check everything cheap (prompts, image, sizes) before any model is loaded."""
+    """Read and check everything cheap (prompts, image, sizes, parameters) before any model is loaded."""
     if len(args.prompts) < 2:
         raise ParameterError("give at least two prompts: first the one describing the image, then one or more edits")
     image = None
@@ -70,11 +134,13 @@ def build_request(args: argparse.Namespace, params: dict) -> EditRequest:
             if value < 16 or value % 16:
                 raise ParameterError(f"--{name} must be a multiple of 16 and at least 16 (got {value})")
     layers = None if args.vital_layers is None else tuple(parse_vital_layers(args.vital_layers))
-    return EditRequest(
-        method=getattr(args, "method", "stable-flow"), source_prompt=args.prompts[0],
+    request = EditRequest(
+        method=args.method, source_prompt=args.prompts[0],
         target_prompts=tuple(args.prompts[1:]), image=image, height=args.height, width=args.width, seed=args.seed,
         params=params, max_sequence_length=args.max_sequence_length, vital_layers=layers,
     )
+    get_method(request.method).resolve_params(request)
+    return request
 
 
 def write_results(output_dir: Path, images, recipe: dict) -> None:
@@ -87,17 +153,27 @@ def write_results(output_dir: Path, images, recipe: dict) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Validate everything cheap first, then load the model, edit and write the images."""
-    request = build_request(args, _stable_flow_params(args))
+    request = build_request(args, method_params(args))
     args.output.mkdir(parents=True, exist_ok=True)
     model = load_model(model_spec_from_args(args))
     engine = Engine(model)
-    progress = TerminalProgress()
-    try:
-        result = engine.run(request, JobControl(on_progress=progress))
-    finally:
-        progress.close()
+    result = run_with_progress(engine, request)
     recipe = {"method": result.method, "model": model.model_id, "prompts": list(args.prompts), "seed": args.seed,
               "params": result.params, "source_image": args.input_image.name if args.input_image else None}
     write_results(args.output, [result.source_image, *result.images], recipe)
     print(f"wrote {len(result.images) + 1} images and grid.png to {args.output}")
+    if args.reverse:
+        for index, reverse in enumerate(reverse_edits(engine, request, result, run_with_progress), start=1):
+            save_png(reverse.image, args.output / f"reverse-{index}.png", {**recipe, "reverse_of": index})
+            print(f"reverse edit {index}: PSNR {reverse.psnr:.2f} dB, mean absolute error {reverse.mae:.2f} "
+                  f"(of 255) against the original; wrote reverse-{index}.png")
     return 0
+
+
+def run_with_progress(engine: Engine, request: EditRequest) -> EditResult:
+    """Run one request with a terminal progress bar."""
+    progress = TerminalProgress()
+    try:
+        return engine.run(request, JobControl(on_progress=progress))
+    finally:
+        progress.close()

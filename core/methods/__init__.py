@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from core.methods.base import EditMethod
+from core.methods.dual import DualMethod
+from core.methods.flowalign import FlowAlignMethod
+from core.methods.flowedit import FlowEditMethod
+from core.methods.sdedit import SDEditMethod
 from core.methods.stable_flow_method import StableFlowMethod
 
-METHODS: dict[str, EditMethod] = {method.name: method for method in (StableFlowMethod(),)}
+METHODS: dict[str, EditMethod] = {
+    method.name: method
+    for method in (StableFlowMethod(), FlowEditMethod(), FlowAlignMethod(), SDEditMethod(), DualMethod())
+}
 
 
 def get_method(name: str) -> EditMethod:

@@ -39,3 +39,20 @@ def require_positive(params: Mapping[str, Any], name: str) -> float:
     if value <= 0:
         raise ParameterError(f"{name.replace('_', ' ')} must be positive (got {value:g})")
     return value
+
+
+def require_fraction(params: Mapping[str, Any], name: str) -> float:
+    """A float parameter in (0, 1] (SDEdit's strength)."""
+    value = float(params[name])
+    if not 0 < value <= 1:
+        raise ParameterError(f"{name.replace('_', ' ')} must be more than 0 and at most 1 (got {value:g})")
+    return value
+
+
+def require_not_above(params: Mapping[str, Any], name: str, limit: str) -> None:
+    """``params[name]`` must not exceed ``params[limit]`` (e.g. n_max and steps)."""
+    if params[name] > params[limit]:
+        raise ParameterError(
+            f"{name.replace('_', ' ')} ({params[name]}) must not be more than {limit.replace('_', ' ')} "
+            f"({params[limit]})"
+        )

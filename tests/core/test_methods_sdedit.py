@@ -1,0 +1,53 @@
+"""SDEdit on FLUX: where it starts, the sampling it does, and strength 1 as plain generation."""
+
+import pytest
+import torch
+
+from core.engine import Engine
+from core.latents import shared_noise
+from core.methods.base import EditRequest
+from core.methods.sdedit import sdedit
+from tests.core.methods_reference import HEIGHT, SEQ, WIDTH, close, photo_latent, velocity
+
+TARGET = "a photo of a cat"
+
+
+@pytest.mark.parametrize("strength", [0.3, 0.75])
+def test_update_rule_matches_a_step_by_step_reference(tiny_model, strength):
+    _, x_src = photo_latent(tiny_model)
+    s = tiny_model.schedule(8, HEIGHT, WIDTH).sigmas
+    start = next(i for i in range(9) if s[i] <= strength)
+    e = torch.randn((x_src.shape[1], 64), generator=torch.Generator("cpu").manual_seed(6), dtype=torch.float32)
+    x = (1 - s[start]) * x_src + s[start] * e
+    for i in range(start, 8):
+        x = x + (s[i + 1] - s[i]) * velocity(tiny_model, x, s[i], TARGET, 2.0)
+    calls = tiny_model.transformer_calls
+    history, _, first = sdedit(tiny_model, x_src, [TARGET], height=HEIGHT, width=WIDTH, seed=6,
+                               max_sequence_length=SEQ, steps=8, strength=strength, guidance=2.0)
+    assert first == start and 0 < start < 8
+    assert tiny_model.transformer_calls - calls == 8 - start
+    close(history[-1].float(), x)
+
+
+def test_strength_one_equals_plain_generation_from_the_same_noise(tiny_model):
+    photo, _ = photo_latent(tiny_model)
+    result = Engine(tiny_model).run(EditRequest(
+        method="sdedit", source_prompt="a photo", target_prompts=(TARGET,), image=photo, seed=3,
+        params={"steps": 5, "strength": 1.0, "guidance": 3.5}, max_sequence_length=SEQ))
+    tokens, pooled = tiny_model.prompt_encoder.encode_batch([TARGET], SEQ)
+    noise = shared_noise(3, tiny_model.image_tokens(HEIGHT, WIDTH), 64, tiny_model.device, tiny_model.dtype)
+    stock = tiny_model.pipeline(
+        prompt_embeds=tokens, pooled_prompt_embeds=pooled, latents=noise[None], height=HEIGHT, width=WIDTH,
+        num_inference_steps=5, guidance_scale=3.5, output_type="latent", max_sequence_length=SEQ,
+    ).images
+    trajectory = result.trajectories[0]
+    assert torch.equal(trajectory.latents[0], noise)
+    assert torch.equal(trajectory.latents[-1], stock[0])
+    assert trajectory.prompt == TARGET and trajectory.guidance == 3.5
+
+
+def test_partial_strength_has_no_full_trajectory(tiny_model):
+    photo, _ = photo_latent(tiny_model)
+    result = Engine(tiny_model).run(EditRequest(method="sdedit", source_prompt="a photo", target_prompts=(TARGET,),
+                                                image=photo, params={"steps": 4}, max_sequence_length=SEQ))
+    assert result.trajectories == [None] and result.params == {"steps": 4, "strength": 0.8, "guidance": 3.5}
