@@ -8,7 +8,7 @@ from pathlib import Path
 from cli.model_options import add_model_arguments, model_spec_from_args
 from cli.reverse_edit import reverse_edits
 from cli.terminal_progress import TerminalProgress
-from core.engine import Engine
+from core.latent_cache import cached_engine
 from core.errors import ParameterError
 from core.image_files import save_png, side_by_side
 from core.images import DEFAULT_MAX_PIXELS, load_image, resize_to_working_size
@@ -156,7 +156,7 @@ def run(args: argparse.Namespace) -> int:
     request = build_request(args, method_params(args))
     args.output.mkdir(parents=True, exist_ok=True)
     model = load_model(model_spec_from_args(args))
-    engine = Engine(model)
+    engine = cached_engine(model)
     result = run_with_progress(engine, request)
     recipe = {"method": result.method, "model": model.model_id, "prompts": list(args.prompts), "seed": args.seed,
               "params": result.params, "source_image": args.input_image.name if args.input_image else None}

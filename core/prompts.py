@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Optional, Protocol, Sequence
 
 import torch
 from diffusers import FluxPipeline
@@ -34,12 +34,24 @@ def check_prompt(prompt: str, what: str = "prompt") -> str:
     return prompt.strip()
 
 
+class PromptStore(Protocol):
+    """A second-level (e.g. disk) cache of one model's prompt embeddings."""
+
+    def get(self, prompt: str, max_sequence_length: int) -> Optional[PromptEmbedding]:
+        """The stored embedding, or None."""
+
+    def put(self, prompt: str, max_sequence_length: int, embedding: PromptEmbedding) -> None:
+        """Keep an embedding."""
+
+
 class PromptEncoder:
     """Encodes prompts with the pipeline's text encoders and remembers the results.
 
     Embeddings are keyed by (prompt, max_sequence_length) and kept on the CPU, so a prompt
     is encoded once per model however many steps or edits use it. ``max_entries`` bounds
-    the memory used; the least recently used entries go first.
+    the memory used; the least recently used entries go first. ``disk_cache``, when set
+    (see :func:`core.latent_cache.cached_engine`), is looked up after memory and keeps
+    every new embedding, so a prompt seen in an earlier run is not encoded again.
     """
 
     def __init__(self, pipeline: FluxPipeline, device: torch.device, dtype: torch.dtype, max_entries: int = 64):
@@ -49,6 +61,7 @@ class PromptEncoder:
         self._max_entries = max_entries
         self._cache: OrderedDict[tuple[str, int], PromptEmbedding] = OrderedDict()
         self.encoder_calls = 0
+        self.disk_cache: Optional[PromptStore] = None
 
     @torch.no_grad()
     def encode(self, prompt: str, max_sequence_length: int) -> PromptEmbedding:
@@ -58,11 +71,15 @@ class PromptEncoder:
         if cached is not None:
             self._cache.move_to_end(key)
             return cached
-        tokens, pooled, _ = self._pipeline.encode_prompt(
-            prompt=prompt, prompt_2=None, device=self._device, max_sequence_length=max_sequence_length
-        )
-        self.encoder_calls += 1
-        embedding = PromptEmbedding(tokens=tokens.to("cpu"), pooled=pooled.to("cpu"))
+        embedding = self.disk_cache.get(prompt, max_sequence_length) if self.disk_cache is not None else None
+        if embedding is None:
+            tokens, pooled, _ = self._pipeline.encode_prompt(
+                prompt=prompt, prompt_2=None, device=self._device, max_sequence_length=max_sequence_length
+            )
+            self.encoder_calls += 1
+            embedding = PromptEmbedding(tokens=tokens.to("cpu"), pooled=pooled.to("cpu"))
+            if self.disk_cache is not None:
+                self.disk_cache.put(prompt, max_sequence_length, embedding)
         self._cache[key] = embedding
         while len(self._cache) > self._max_entries:
             self._cache.popitem(last=False)

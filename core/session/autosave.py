@@ -1,0 +1,128 @@
+"""Autosave: a session folder under ``data_dir()/autosave`` kept current after every change.
+
+Each session writes its own folder ``autosave/<session id>/`` in the project layout
+(core.session.session_format). Images and trajectories are written once per node (node
+results never change), then the manifest is replaced atomically, so a crash or kill at
+any moment leaves the last complete manifest and every file it names. A clean shutdown
+removes the folder; a folder left behind is a crashed session that
+:func:`find_autosave` reports and :func:`restore_autosave` loads.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+import uuid
+from pathlib import Path
+from typing import Optional
+
+import psutil
+
+from core.atomic import atomic_write_bytes, atomic_write_text
+from core.paths import data_dir
+from core.session.project_file import ProjectFileError
+from core.session.session_format import MANIFEST, DamagedSessionError, read_session, write_session
+from core.session.tree import EditTree
+
+# Files of nodes the tree does not know yet are kept this long: a front end may write a
+# finished result's files ahead (off its UI thread) before it adds the result to the tree.
+PREWRITE_GRACE_SECONDS = 600
+OWNER = "owner.json"
+
+
+def autosave_root() -> Path:
+    """The folder holding every session's autosave."""
+    return data_dir() / "autosave"
+
+
+class Autosave:
+    """Keeps one session's autosave folder up to date with its tree."""
+
+    def __init__(self, folder: Optional[Path] = None) -> None:
+        self.folder = Path(folder) if folder is not None else autosave_root() / uuid.uuid4().hex
+        self._tree: Optional[EditTree] = None
+
+    def attach(self, tree: EditTree) -> None:
+        """Save ``tree`` after every change from now on (and right away when it has a root)."""
+        self._tree = tree
+        tree.add_listener(self._on_change)
+        if tree.root_id is not None:
+            self.save(tree)
+
+    def _on_change(self, event: str, node_id: Optional[str]) -> None:
+        if self._tree is not None and self._tree.root_id is not None:
+            self.save(self._tree)
+
+    def save(self, tree: EditTree) -> None:
+        """Write new node files, then the manifest, then drop files of deleted nodes."""
+        if not self.folder.is_dir():
+            self.folder.mkdir(parents=True)
+            atomic_write_text(self.folder / OWNER, json.dumps(_process_identity()))
+        names = set(write_session(tree, self._write, lambda name: (self.folder / name).is_file()))
+        now = time.time()
+        for sub in ("images", "trajectories"):
+            for path in (self.folder / sub).glob("*"):
+                if f"{sub}/{path.name}" in names or path.name.startswith("."):  # listed, or a write in progress
+                    continue
+                node_id = path.name.split(".")[0]
+                if not tree.contains(node_id) and now - path.stat().st_mtime < PREWRITE_GRACE_SECONDS:
+                    continue  # a result written ahead by a worker, about to be added to the tree
+                path.unlink(missing_ok=True)
+
+    def _write(self, name: str, data: bytes) -> None:
+        atomic_write_bytes(self.folder / name, data)
+
+    def clear(self) -> None:
+        """Remove the autosave (a clean shutdown); the next start finds nothing to restore."""
+        if self._tree is not None:
+            self._tree.remove_listener(self._on_change)
+            self._tree = None
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _process_identity(pid: Optional[int] = None) -> dict:
+    """A process's id and start time (together unique even when ids are reused)."""
+    process = psutil.Process(pid)
+    return {"pid": process.pid, "started": process.create_time()}
+
+
+def _owner_running(folder: Path) -> bool:
+    """Whether the process that writes ``folder`` is still running (this one included)."""
+    try:
+        owner = json.loads((folder / OWNER).read_text(encoding="utf-8"))
+        return abs(_process_identity(int(owner["pid"]))["started"] - float(owner["started"])) < 0.01
+    except psutil.AccessDenied:
+        return True  # it exists; leave it alone
+    except (OSError, ValueError, KeyError, TypeError, psutil.Error):
+        return False
+
+
+def find_autosave() -> Optional[Path]:
+    """The most recent autosave left by a session that did not shut down cleanly, or None.
+
+    Autosaves of running sessions (this process's, another open editor's) are skipped.
+    """
+    candidates = []
+    for manifest in autosave_root().glob(f"*/{MANIFEST}"):
+        if not _owner_running(manifest.parent):
+            try:
+                candidates.append((manifest.stat().st_mtime, manifest.parent))
+            except OSError:
+                pass
+    return max(candidates)[1] if candidates else None
+
+
+def restore_autosave(folder: Path, tree: Optional[EditTree] = None) -> EditTree:
+    """Load an autosave folder into ``tree`` (a new tree when None)."""
+    tree = tree if tree is not None else EditTree()
+    try:
+        read_session(lambda name: (Path(folder) / name).read_bytes(), tree)
+    except DamagedSessionError as error:
+        raise ProjectFileError(f"the autosaved session in {folder} cannot be restored: {error}") from None
+    return tree
+
+
+def discard_autosave(folder: Path) -> None:
+    """Delete an autosave folder the user chose not to restore (or has restored and saved)."""
+    shutil.rmtree(folder, ignore_errors=True)

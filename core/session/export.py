@@ -1,0 +1,72 @@
+"""Exporting a node as PNG, JPEG or WebP with its edit recipe in the file's metadata.
+
+PNG: a text chunk (core.image_files, readable with ``read_recipe``); JPEG and WebP: the
+EXIF UserComment tag, as ASCII JSON. :func:`read_export_recipe` reads all three.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Optional
+
+from PIL import ExifTags, Image
+
+from core.atomic import atomic_write_bytes
+from core.errors import ParameterError
+from core.image_files import png_bytes, read_recipe
+from core.session.tree import EditTree
+
+FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}
+_ASCII_PREFIX = b"ASCII\x00\x00\x00"  # the EXIF UserComment character-code header
+
+
+def export_recipe(tree: EditTree, node_id: str) -> dict:
+    """The node's recipe plus the chain of edits that led to it (root first)."""
+    path = tree.path_to(node_id)
+    return {**path[-1].recipe(), "chain": [node.recipe() for node in path[1:]], "original": path[0].recipe()}
+
+
+def export_node(tree: EditTree, node_id: str, path: str | Path, *, original_size: bool = False,
+                quality: int = 95) -> Path:
+    """Write node ``node_id``'s image to ``path`` (format from the extension), with its recipe.
+
+    With ``original_size`` the image is scaled to the opened photo's size (generated
+    images have none and keep their size).
+    """
+    path = Path(path)
+    image_format = FORMATS.get(path.suffix.lower())
+    if image_format is None:
+        raise ParameterError(f"cannot export as '{path.suffix or path.name}': use .png, .jpg or .webp")
+    image = tree.image(node_id)
+    size = tree.path_to(node_id)[0].original_size
+    if original_size and size is not None and size != image.size:
+        image = image.resize(size, Image.Resampling.LANCZOS)
+    recipe = export_recipe(tree, node_id)
+    if image_format == "PNG":
+        data = png_bytes(image, recipe)
+    else:
+        exif = Image.Exif()
+        comment = json.dumps(recipe, sort_keys=True, ensure_ascii=True).encode("ascii")
+        exif.get_ifd(ExifTags.IFD.Exif)[ExifTags.Base.UserComment] = _ASCII_PREFIX + comment
+        buffer = io.BytesIO()
+        image.convert("RGB").save(buffer, format=image_format, quality=quality, exif=exif.tobytes())
+        data = buffer.getvalue()
+    atomic_write_bytes(path, data)
+    return path
+
+
+def read_export_recipe(path: str | Path) -> Optional[dict]:
+    """The recipe in a file written by :func:`export_node` (PNG, JPEG or WebP), or None."""
+    recipe = read_recipe(path)
+    if recipe is not None:
+        return recipe
+    with Image.open(path) as image:
+        comment = image.getexif().get_ifd(ExifTags.IFD.Exif).get(ExifTags.Base.UserComment)
+    if isinstance(comment, bytes) and comment.startswith(_ASCII_PREFIX):
+        try:
+            return json.loads(comment[len(_ASCII_PREFIX):].decode("ascii"))
+        except ValueError:
+            return None
+    return None

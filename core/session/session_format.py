@@ -1,0 +1,105 @@
+"""The on-disk layout shared by project files (a zip) and autosaves (a folder).
+
+``manifest.json`` lists the live nodes (parents first), the root and current node, and
+where each node's PNG and trajectory are; ``images/<node id>.png`` holds each image
+losslessly and ``trajectories/<trajectory id>.safetensors`` each latent trajectory.
+Deleted (hidden) nodes are not saved: a deletion is an explicit act.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Callable, Optional
+
+from PIL import Image
+
+from core.image_files import png_bytes
+from core.session.node import EditNode
+from core.session.trajectory_files import trajectory_from_bytes, trajectory_to_bytes
+from core.session.tree import EditTree
+from core.trajectory import Trajectory
+
+MANIFEST = "manifest.json"
+FORMAT_NAME = "stable-flow-studio-session"
+FORMAT_VERSION = 1
+
+WriteEntry = Callable[[str, bytes], None]
+ReadEntry = Callable[[str], bytes]
+
+
+class DamagedSessionError(ValueError):
+    """A manifest or an entry it names is missing or unreadable."""
+
+
+def image_name(node_id: str) -> str:
+    """The entry holding a node's PNG."""
+    return f"images/{node_id}.png"
+
+
+def trajectory_name(trajectory_id: str) -> str:
+    """The entry holding a trajectory."""
+    return f"trajectories/{trajectory_id}.safetensors"
+
+
+def session_entries(tree: EditTree) -> list[tuple[str, Callable[[], bytes]]]:
+    """Every image and trajectory entry of the live nodes, with a function that encodes it.
+
+    Encoding is deferred so an incremental writer (the autosave) skips entries it has.
+    """
+    entries: list[tuple[str, Callable[[], bytes]]] = []
+    for node in tree.nodes():
+        image = tree.image(node.id)
+        entries.append((image_name(node.id), lambda image=image: png_bytes(image)))
+        trajectory = tree.trajectory(node.id)
+        if trajectory is not None and node.trajectory_id:
+            entries.append((trajectory_name(node.trajectory_id), lambda t=trajectory: trajectory_to_bytes(t)))
+    return entries
+
+
+def manifest_bytes(tree: EditTree) -> bytes:
+    """The manifest of the tree's live nodes."""
+    manifest = {
+        "format": FORMAT_NAME,
+        "version": FORMAT_VERSION,
+        "root_id": tree.root_id,
+        "current_id": tree.current_id,
+        "nodes": [node.to_dict() for node in tree.nodes()],
+    }
+    return json.dumps(manifest, indent=1, sort_keys=True).encode("utf-8")
+
+
+def write_session(tree: EditTree, write: WriteEntry, have: Optional[Callable[[str], bool]] = None) -> list[str]:
+    """Write every entry (skipping those ``have`` says exist), then the manifest; returns the entry names."""
+    tree.root_node()
+    names = []
+    for name, encode in session_entries(tree):
+        names.append(name)
+        if have is None or not have(name):
+            write(name, encode())
+    write(MANIFEST, manifest_bytes(tree))
+    return names
+
+
+def read_session(read: ReadEntry, tree: EditTree) -> None:
+    """Load a session written by :func:`write_session` into ``tree`` (replacing what it held)."""
+    try:
+        manifest = json.loads(read(MANIFEST))
+        if manifest.get("format") != FORMAT_NAME:
+            raise DamagedSessionError("it is not a Stable Flow Studio session")
+        if manifest.get("version", 0) > FORMAT_VERSION:
+            raise DamagedSessionError("it was saved by a newer version of Stable Flow Studio")
+        nodes = [EditNode.from_dict(data) for data in manifest["nodes"]]
+        images: dict[str, Image.Image] = {}
+        trajectories: dict[str, Trajectory] = {}
+        for node in nodes:
+            with Image.open(io.BytesIO(read(image_name(node.id)))) as image:
+                image.load()
+                images[node.id] = image.convert("RGB") if image.mode != "RGB" else image.copy()
+            if node.trajectory_id:
+                trajectories[node.id] = trajectory_from_bytes(read(trajectory_name(node.trajectory_id)))
+        tree.load(nodes, images, trajectories, manifest.get("current_id"))
+    except DamagedSessionError:
+        raise
+    except (KeyError, TypeError, ValueError, OSError) as error:
+        raise DamagedSessionError(f"it is damaged ({type(error).__name__}: {error})") from None

@@ -1,0 +1,49 @@
+"""Trajectories as self-describing safetensors bytes (tensors plus their prompt, size, guidance)."""
+
+from __future__ import annotations
+
+import json
+import struct
+
+import torch
+from safetensors.torch import load as load_tensors
+from safetensors.torch import save as save_tensors
+
+from core.trajectory import Trajectory
+
+TRAJECTORY_FORMAT = "1"
+
+
+def trajectory_to_bytes(trajectory: Trajectory) -> bytes:
+    """Safetensors bytes holding ``latents`` and ``sigmas``, the rest in the header metadata."""
+    metadata = {
+        "format": TRAJECTORY_FORMAT,
+        "height": str(trajectory.height),
+        "width": str(trajectory.width),
+        "prompt": trajectory.prompt,
+        "guidance": repr(float(trajectory.guidance)),
+    }
+    tensors = {"latents": trajectory.latents.contiguous(), "sigmas": trajectory.sigmas.contiguous()}
+    return save_tensors(tensors, metadata=metadata)
+
+
+def _metadata(data: bytes) -> dict:
+    (header_len,) = struct.unpack("<Q", data[:8])
+    return json.loads(data[8 : 8 + header_len]).get("__metadata__") or {}
+
+
+def trajectory_from_bytes(data: bytes) -> Trajectory:
+    """The trajectory :func:`trajectory_to_bytes` wrote; ValueError when the bytes are damaged."""
+    try:
+        tensors = load_tensors(data)
+        metadata = _metadata(data)
+        latents, sigmas = tensors["latents"], tensors["sigmas"]
+        trajectory = Trajectory(latents, sigmas, int(metadata["height"]), int(metadata["width"]),
+                                metadata["prompt"], float(metadata["guidance"]))
+    except Exception as error:  # safetensors raises its own error types for truncated or garbled files
+        raise ValueError(f"not a readable trajectory ({type(error).__name__})") from None
+    if metadata.get("format") != TRAJECTORY_FORMAT:
+        raise ValueError(f"unknown trajectory format {metadata.get('format')!r}")
+    if latents.dim() != 3 or sigmas.shape != (latents.shape[0],) or not torch.isfinite(sigmas).all():
+        raise ValueError("the trajectory's tensors have inconsistent shapes")
+    return trajectory

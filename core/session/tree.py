@@ -1,0 +1,176 @@
+"""The edit tree: the opened photo or generated image at the root, every edit a child.
+
+Front ends change the tree only through the reversible operations (re-exported here:
+:class:`AddNodes`, :class:`SetCurrent`, :class:`DeleteBranch`) and redraw from the
+listener events ``"added"``, ``"removed"``, ``"current"`` and ``"reset"``. Deleted nodes
+are hidden, never destroyed, so every operation can be undone exactly.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable, Optional
+
+from PIL import Image
+
+from core.errors import ParameterError
+from core.session.node import EditNode
+from core.session.operations import AddNodes, DeleteBranch, SetCurrent
+from core.trajectory import Trajectory
+
+__all__ = ["EditNode", "EditTree", "AddNodes", "SetCurrent", "DeleteBranch", "TreeListener"]
+
+TreeListener = Callable[[str, Optional[str]], None]
+
+
+class EditTree:
+    """Nodes, their images (at working size) and latent trajectories, and the current node."""
+
+    def __init__(self) -> None:
+        self.root_id: Optional[str] = None
+        self.current_id: Optional[str] = None
+        self._nodes: dict[str, EditNode] = {}  # insertion order is creation order
+        self._images: dict[str, Image.Image] = {}
+        self._trajectories: dict[str, Trajectory] = {}
+        self._deleted: set[str] = set()
+        self._listeners: list[TreeListener] = []
+
+    # -- reading -------------------------------------------------------------------------
+    def contains(self, node_id: str) -> bool:
+        """Whether the tree holds ``node_id`` (live or deleted)."""
+        return node_id in self._nodes
+
+    def is_live(self, node_id: str) -> bool:
+        """Whether ``node_id`` is in the tree and not deleted."""
+        return node_id in self._nodes and node_id not in self._deleted
+
+    def node(self, node_id: str) -> EditNode:
+        """The node called ``node_id`` (deleted ones too, so undo can bring them back)."""
+        try:
+            return self._nodes[node_id]
+        except KeyError:
+            raise ParameterError(f"this session has no result with id {node_id}") from None
+
+    def image(self, node_id: str) -> Image.Image:
+        """The node's image at working size."""
+        self.node(node_id)
+        return self._images[node_id]
+
+    def trajectory(self, node_id: str) -> Optional[Trajectory]:
+        """The node's latent trajectory, or None when its method produced none."""
+        self.node(node_id)
+        return self._trajectories.get(node_id)
+
+    def children(self, node_id: str) -> list[EditNode]:
+        """Live children of ``node_id`` in creation order."""
+        return [node for node in self.nodes() if node.parent_id == node_id]
+
+    def nodes(self) -> list[EditNode]:
+        """Every live (not deleted) node in creation order."""
+        return [node for node_id, node in self._nodes.items() if node_id not in self._deleted]
+
+    def path_to(self, node_id: str) -> list[EditNode]:
+        """The nodes from the root down to ``node_id``."""
+        path = [self.node(node_id)]
+        while path[-1].parent_id is not None:
+            path.append(self.node(path[-1].parent_id))
+        return path[::-1]
+
+    def subtree_ids(self, node_id: str) -> list[str]:
+        """``node_id`` and its live descendants, parents before children."""
+        ids = [self.node(node_id).id]
+        for node in self.nodes():
+            if node.parent_id in ids and node.id not in ids:
+                ids.append(node.id)
+        return ids
+
+    def root_node(self) -> EditNode:
+        """The root, or a ParameterError when no image is open."""
+        if self.root_id is None:
+            raise ParameterError("open a photo or generate an image first")
+        return self._nodes[self.root_id]
+
+    # -- listeners -----------------------------------------------------------------------
+    def add_listener(self, callback: TreeListener) -> None:
+        """Call ``callback(event, node_id)`` on every change: added, removed, current, reset."""
+        self._listeners.append(callback)
+
+    def remove_listener(self, callback: TreeListener) -> None:
+        """Stop calling ``callback``."""
+        self._listeners.remove(callback)
+
+    def _emit(self, event: str, node_id: Optional[str]) -> None:
+        for callback in list(self._listeners):
+            callback(event, node_id)
+
+    # -- changes (operations and loading use these; front ends push operations) ----------
+    def reset(self, root: EditNode, image: Image.Image, trajectory: Optional[Trajectory] = None) -> None:
+        """Start over with a single root node, which becomes current."""
+        if root.parent_id is not None:
+            raise ValueError("a root node has no parent")
+        self._nodes.clear()
+        self._images.clear()
+        self._trajectories.clear()
+        self._deleted.clear()
+        self._store(root, image, trajectory)
+        self.root_id = self.current_id = root.id
+        self._emit("reset", None)
+
+    def load(self, nodes: Iterable[EditNode], images: dict[str, Image.Image],
+             trajectories: dict[str, Trajectory], current_id: Optional[str]) -> None:
+        """Replace the whole tree (a loaded project); nodes come parents first.
+
+        The nodes are checked before anything changes: a ValueError leaves the tree as it was.
+        """
+        nodes = list(nodes)
+        seen: set[str] = set()
+        for index, node in enumerate(nodes):
+            parent_ok = node.parent_id is None if index == 0 else node.parent_id in seen
+            if not parent_ok or node.id in seen or node.id not in images:
+                raise ValueError("the nodes do not form one tree listed root first, parents before children")
+            seen.add(node.id)
+        if not nodes:
+            raise ValueError("a session has a root")
+        self._listeners, listeners = [], self._listeners  # one "reset" event, not one per node
+        try:
+            root, *others = nodes
+            self.reset(root, images[root.id], trajectories.get(root.id))
+            for node in others:
+                self.insert(node, images[node.id], trajectories.get(node.id))
+            self.current_id = current_id if current_id in self._nodes else self.root_id
+        finally:
+            self._listeners = listeners
+        self._emit("reset", None)
+
+    def insert(self, node: EditNode, image: Image.Image, trajectory: Optional[Trajectory] = None) -> None:
+        """Add a node under its (live) parent."""
+        if node.id in self._nodes:
+            raise ValueError(f"node {node.id} is already in the tree")
+        if node.parent_id is None or not self.is_live(node.parent_id):
+            raise ParameterError("that result's parent is no longer in the session")
+        self._store(node, image, trajectory)
+        self._emit("added", node.id)
+
+    def _store(self, node: EditNode, image: Image.Image, trajectory: Optional[Trajectory]) -> None:
+        self._nodes[node.id] = node
+        self._images[node.id] = image
+        if trajectory is not None:
+            self._trajectories[node.id] = trajectory
+
+    def set_deleted(self, node_ids: Iterable[str], deleted: bool) -> None:
+        """Hide (``deleted``) or bring back nodes."""
+        for node_id in node_ids:
+            self.node(node_id)
+            if deleted and node_id not in self._deleted:
+                self._deleted.add(node_id)
+                self._emit("removed", node_id)
+            elif not deleted and node_id in self._deleted:
+                self._deleted.discard(node_id)
+                self._emit("added", node_id)
+
+    def set_current(self, node_id: Optional[str]) -> None:
+        """Make ``node_id`` (a live node, or None) current."""
+        if node_id is not None and not self.is_live(node_id):
+            raise ParameterError("that result is not in the session")
+        if node_id != self.current_id:
+            self.current_id = node_id
+            self._emit("current", node_id)
