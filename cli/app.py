@@ -23,11 +23,6 @@ COMMANDS: dict[str, str] = {
 }
 
 
-def available_commands() -> dict[str, str]:
-    """The commands whose modules exist in this build."""
-    return {name: module for name, module in COMMANDS.items() if importlib.util.find_spec(module) is not None}
-
-
 def _quiet_libraries() -> None:
     """Library chatter (deprecations, optional-backend notes) is not for end users."""
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
@@ -41,10 +36,10 @@ def _quiet_libraries() -> None:
 
 
 def build_parser() -> OneLineArgumentParser:
-    """The parser with every available subcommand."""
+    """The parser with every subcommand."""
     parser = OneLineArgumentParser(prog="main.py", description="Stable Flow Studio: edit photos with text.")
     subparsers = parser.add_subparsers(dest="command", required=True, parser_class=OneLineArgumentParser)
-    for name, module_name in available_commands().items():
+    for name, module_name in COMMANDS.items():
         module = importlib.import_module(module_name)
         command = subparsers.add_parser(name, help=module.HELP, description=module.HELP)
         module.add_arguments(command)

@@ -1,5 +1,8 @@
 """Vital-layer sets: parsing, validation, the shipped defaults and per-model lookup.
 
+Lookup order: an explicit list, then the user's registry (detection results saved with
+``detect-vital-layers --register``), then the sets shipped in resources/vital_layers/.
+
 A vital layer is a *global* block index: ``0 .. num_double-1`` are the double-stream
 blocks, then ``num_double .. num_double+num_single-1`` are the single-stream blocks.
 """
@@ -13,6 +16,7 @@ from typing import Iterable, Sequence
 
 from core.errors import ParameterError
 from core.resources import resource_path
+from core.vital_registry import registered_set
 
 
 @dataclass(frozen=True)
@@ -88,14 +92,30 @@ def shipped_vital_layers(model_id: str, layout: BlockLayout) -> tuple[int, ...] 
     return validate_vital_layers(entry["layers"], layout)
 
 
+def registered_vital_layers(model_id: str, layout: BlockLayout) -> tuple[int, ...] | None:
+    """The set saved in the user's registry for this model id (a detection result), or None."""
+    entry = registered_set(model_id)
+    if entry is None:
+        return None
+    if (entry.num_double, entry.num_single) != (layout.num_double, layout.num_single):
+        raise ParameterError(
+            f"the registered vital layers of '{model_id}' were found for {entry.num_double} double + "
+            f"{entry.num_single} single blocks but it now has {layout.num_double} + {layout.num_single}: "
+            "run detect-vital-layers for it again, or pass --vital-layers"
+        )
+    return validate_vital_layers(entry.layers, layout)
+
+
 def vital_layers_for(model_id: str, layout: BlockLayout, explicit: str | None = None) -> tuple[int, ...]:
-    """The layers to inject for a model: an explicit list wins, then the known sets."""
+    """The layers to inject for a model: an explicit list wins, then the user's registry, then the shipped sets."""
     if explicit is not None:
         return validate_vital_layers(parse_vital_layers(explicit), layout)
-    layers = shipped_vital_layers(model_id, layout)
+    layers = registered_vital_layers(model_id, layout)
+    if layers is None:
+        layers = shipped_vital_layers(model_id, layout)
     if layers is None:
         raise ParameterError(
             f"no vital-layer set is known for '{model_id}' ({layout.num_double} double + {layout.num_single} "
-            "single blocks): pass --vital-layers or run detect-vital-layers for it"
+            "single blocks): pass --vital-layers, or run detect-vital-layers --register for it"
         )
     return layers
