@@ -83,11 +83,25 @@ def _load_pretrained(source: str, dtype: torch.dtype, spec: ModelSpec, is_local:
         ) from None
     except torch.cuda.OutOfMemoryError:
         raise ModelLoadError(f"not enough memory to load {name}: try --cpu-offload") from None
-    except (OSError, ValueError, KeyError, EnvironmentError) as error:
+    except (OSError, ValueError, KeyError) as error:
+        text = str(error)
+        if not is_local and any(mark in text for mark in _OFFLINE_MARKS):
+            raise ModelLoadError(
+                f"{name} is not in the Hugging Face cache and could not be downloaded (no network?); "
+                "connect once to download it, or give a local folder"
+            ) from None
         where = "folder" if is_local else "model"
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise ModelLoadError(f"could not load the {where} '{name}': {first_line}") from None
+        raise ModelLoadError(f"could not load the {where} '{name}': {_first_sentence(text, type(error).__name__)}") from None
     return pipeline
+
+
+_OFFLINE_MARKS = ("not fully cached", "outgoing traffic has been disabled", "Connection", "connect to")
+
+
+def _first_sentence(text: str, fallback: str, limit: int = 200) -> str:
+    """The first line of a library error, cut to a readable length."""
+    line = text.strip().splitlines()[0] if text.strip() else fallback
+    return line if len(line) <= limit else line[: limit - 3].rstrip() + "..."
 
 
 def _check_local_folder(path: Path) -> None:

@@ -78,3 +78,23 @@ def test_token_never_appears_in_the_spec_repr():
     spec = ModelSpec(model="x", hf_token="hf_secretsecret")
     assert "hf_secretsecret" not in repr(spec)
     assert "hf_secretsecret" not in str(spec)
+
+
+def test_offline_uncached_model_and_long_library_errors_stay_one_short_line(monkeypatch):
+    from diffusers import FluxPipeline
+
+    def offline(*args, **kwargs):
+        raise OSError("Cannot load model x: the model is not fully cached locally (... outgoing traffic has been "
+                      "disabled ...) and an error occurred while trying to fetch it " + "x" * 500)
+
+    monkeypatch.setattr(FluxPipeline, "from_pretrained", offline)
+    with pytest.raises(ModelLoadError, match="not in the Hugging Face cache"):
+        load_model(ModelSpec(model="someone/flux-finetune", device="cpu"))
+
+    def noisy(*args, **kwargs):
+        raise ValueError("something deep went wrong " + "y" * 1000 + "\nsecond line")
+
+    monkeypatch.setattr(FluxPipeline, "from_pretrained", noisy)
+    with pytest.raises(ModelLoadError) as error:
+        load_model(ModelSpec(model="someone/flux-finetune", device="cpu"))
+    assert len(str(error.value)) < 300 and "\n" not in str(error.value)
