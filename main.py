@@ -1,7 +1,8 @@
 """Stable Flow Studio entry point.
 
-``python main.py <command> ...`` runs a headless command (edit, ...);
-``python main.py [IMAGE]`` opens the editor.
+``python main.py [IMAGE|PROJECT]`` opens the editor; ``python main.py --self-test`` checks
+the editor end to end on the tiny model and exits; ``python main.py <command> ...`` runs a
+headless command (edit, ...). Nothing here imports torch, so the window shows at once.
 """
 
 from __future__ import annotations
@@ -12,18 +13,22 @@ import sys
 # Before any library import: optional-backend notes from transformers are not for users.
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
+SELF_TEST = "--self-test"
+
 
 def main(argv: list[str]) -> int:
-    """Dispatch to the CLI or the editor."""
-    from cli.app import COMMANDS, run_cli
+    """Dispatch to the CLI, the self-test or the editor."""
+    from cli.app import COMMANDS, run_cli  # light: the commands import the engine when they run
 
     if argv and (argv[0] in COMMANDS or argv[0] in ("-h", "--help")):
         return run_cli(argv)
+    if argv[:1] == [SELF_TEST]:
+        from gui.self_test import run_self_test
 
-    print("The desktop editor is not available yet; running a demo edit on the built-in tiny model.")
-    return run_cli(["edit", "--model", "tiny-random", "--height", "256", "--width", "256",
-                    "--prompts", "a photo of a dog on a street", "a photo of a dog wearing a straw hat",
-                    "--output", "demo-output"])
+        return run_self_test()
+    from gui.app import run_editor
+
+    return run_editor(argv)
 
 
 def main_entry() -> None:

@@ -1,0 +1,199 @@
+"""How responsive the editor is (a benchmark, not a test).
+
+Measures, on the tiny model:
+- the time from process start to a shown window (a fresh interpreter running the same
+  start-up path as ``python main.py``), median of several runs;
+- the longest stall of the UI thread while edits run: a QTimer fires every 10 ms and
+  its lateness is recorded from pressing Edit until the result is in the history panel
+  (and, as a baseline, for 5 s with nothing running: other processes on the machine
+  delay the timer too);
+and saves a screenshot of the editor with a finished edit to docs/screenshot.png.
+
+    python benchmarks/bench_ui.py [--size 256] [--steps 50] [--runs 5] [--no-screenshot]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+TIMER_MS = 10
+
+# Run in a fresh interpreter: the same imports and calls as main.py -> gui.app.run_editor,
+# up to the first shown, exposed and painted window.
+STARTUP_PROBE = """
+import time, psutil
+import main
+from gui.app import create_application, create_window
+app = create_application()
+window = create_window(offer_model_setup=False)
+window.show()
+while not (window.windowHandle() and window.windowHandle().isExposed()):
+    app.processEvents()
+app.processEvents()
+window.grab()
+import sys
+shown = time.time() - psutil.Process().create_time()
+print(shown, any(name.split('.')[0] == 'torch' for name in sys.modules))
+"""
+
+
+def time_to_window(runs: int) -> tuple[float, bool]:
+    """Median seconds from process start to a painted window, and whether torch was imported by then."""
+    times, torch_loaded = [], False
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as home:
+            env = {**os.environ, "STABLE_FLOW_STUDIO_HOME": home}
+            output = subprocess.run([sys.executable, "-c", STARTUP_PROBE], cwd=ROOT, env=env, check=True,
+                                    capture_output=True, text=True).stdout.split()
+        times.append(float(output[0]))
+        torch_loaded |= output[1] == "True"
+    return statistics.median(times), torch_loaded
+
+
+class StallMeter:
+    """A repeating timer; records how late each tick fires while armed."""
+
+    def __init__(self) -> None:
+        from PySide6.QtCore import QTimer
+
+        self.lateness: list[float] = []
+        self.armed = False
+        self._last = time.perf_counter()
+        self._timer = QTimer()
+        self._timer.setInterval(TIMER_MS)
+        self._timer.timeout.connect(self._tick)
+        self._timer.start()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        if self.armed:
+            self.lateness.append(now - self._last - TIMER_MS / 1000)
+        self._last = now
+
+    def stop(self) -> None:
+        """Stop the timer."""
+        self._timer.stop()
+
+
+def landscape(size: int):
+    """A simple drawn photo (sky, sun, hills) for the screenshot."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (size, size))
+    draw = ImageDraw.Draw(image)
+    for y in range(size):
+        t = y / size
+        draw.line([(0, y), (size, y)], fill=(int(90 + 120 * t), int(150 + 70 * t), int(235 - 40 * t)))
+    draw.ellipse([size * 0.62, size * 0.12, size * 0.82, size * 0.32], fill=(255, 226, 130))
+    draw.polygon([(0, size * 0.7), (size * 0.35, size * 0.48), (size * 0.7, size * 0.72), (size, size * 0.58),
+                  (size, size), (0, size)], fill=(70, 130, 80))
+    draw.rectangle([size * 0.2, size * 0.62, size * 0.36, size * 0.78], fill=(180, 90, 70))
+    draw.polygon([(size * 0.18, size * 0.62), (size * 0.28, size * 0.53), (size * 0.38, size * 0.62)],
+                 fill=(120, 60, 50))
+    return image
+
+
+async def watch(seconds: float) -> float:
+    """The longest timer lateness while nothing runs: what this machine's scheduler alone costs."""
+    meter = StallMeter()
+    meter.armed = True
+    await asyncio.sleep(seconds)
+    meter.stop()
+    return max(meter.lateness)
+
+
+async def edits_with_stall_meter(window, folder: Path, size: int, steps: int) -> list[tuple[str, float, float]]:
+    """Idle baseline, then a photo edit and a re-edit of its result while the stall meter watches."""
+    from gui.self_test import fill_edit_panel, run_edit
+
+    await window.controller.ready()
+    results = [("idle, no edit running (baseline)", 5.0, await watch(5.0))]
+    photo = folder / "landscape.png"
+    landscape(size).save(photo)
+    window.open_path(photo)
+    cases = (("a photo of a house on a hill", "a photo of a house on a hill in snow\n"
+              "a photo of a house on a hill at night"),
+             ("a photo of a house on a hill in snow", "a photo of a house on a hill in snow at sunset"))
+    for source, edits in cases:
+        fill_edit_panel(window, source, edits)
+        window.edit_panel.max_sequence_length.setValue(32)
+        steps_box = window.edit_panel.main_params.widgets["steps"]
+        if steps_box.isEnabled():
+            steps_box.setValue(steps)
+        meter = StallMeter()
+        started = time.perf_counter()
+        meter.armed = True
+        await run_edit(window)
+        meter.armed = False
+        meter.stop()
+        elapsed = time.perf_counter() - started
+        results.append((f"{source!r} -> {len(edits.splitlines())} edit(s)", elapsed, max(meter.lateness)))
+        await asyncio.sleep(0.2)
+    # For the screenshot: the first batch's variations side by side, compared with the photo.
+    tree = window.controller.tree
+    window.controller.set_current(tree.children(tree.root_id)[0].id)
+    window.compare_bar.toggle.setChecked(True)
+    await asyncio.sleep(0.2)
+    return results
+
+
+def main() -> int:
+    """Measure, print, and save the screenshot."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=256, help="photo side in pixels (multiple of 16)")
+    parser.add_argument("--steps", type=int, default=50, help="inversion and editing steps")
+    parser.add_argument("--runs", type=int, default=5, help="start-up runs (median reported)")
+    parser.add_argument("--screenshot", type=Path, default=ROOT / "docs" / "screenshot.png")
+    parser.add_argument("--no-screenshot", action="store_true")
+    args = parser.parse_args()
+
+    shown, torch_loaded = time_to_window(args.runs)
+    print(f"process start -> window shown: {shown:.2f} s (median of {args.runs}); "
+          f"torch imported before the window: {torch_loaded}")
+
+    with tempfile.TemporaryDirectory() as home:
+        os.environ["STABLE_FLOW_STUDIO_HOME"] = home
+        from gui.app import create_application, create_window, install_event_loop
+        from gui.self_test import hide_offscreen_notes
+        from gui.settings import TINY_MODEL, AppSettings
+        from gui.theme import apply_theme
+
+        hide_offscreen_notes()
+        app = create_application()
+        apply_theme(app, dark=True)
+        window = create_window(AppSettings(model=TINY_MODEL, device="cpu"), offer_model_setup=False)
+        window.resize(1280, 800)
+        window.show()
+        window.controller.start()
+        loop = install_event_loop(app)
+        with loop:
+            try:
+                results = loop.run_until_complete(edits_with_stall_meter(window, Path(home), args.size, args.steps))
+                print(f"photo {args.size}x{args.size}, {args.steps} steps, timer every {TIMER_MS} ms:")
+                for what, elapsed, stall in results:
+                    print(f"  {what}: {elapsed:.2f} s, longest UI stall {stall * 1000:.1f} ms")
+                if not args.no_screenshot:
+                    args.screenshot.parent.mkdir(parents=True, exist_ok=True)
+                    window.grab().save(str(args.screenshot))
+                    print(f"screenshot: {args.screenshot}")
+            finally:
+                window.controller.undo_stack.setClean()
+                window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,26 @@
+"""Writing a finished edit's files into the autosave folder on the worker thread.
+
+The session's autosave runs on the UI thread whenever the tree changes and skips entries
+already on disk; writing the new results' PNGs and trajectories ahead, off the UI thread,
+leaves it only the small manifest to write, so applying a large result never stalls.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from core.atomic import atomic_write_bytes
+
+
+def prewrite_results(folder: Path, operation) -> None:
+    """Write each new node's image and trajectory entry under ``folder`` (when it exists)."""
+    from core.image_files import png_bytes
+    from core.session.session_format import image_name, trajectory_name
+    from core.session.trajectory_files import trajectory_to_bytes
+
+    if not folder.is_dir():
+        return
+    for node, image, trajectory in zip(operation.nodes, operation.images, operation.trajectories):
+        atomic_write_bytes(folder / image_name(node.id), png_bytes(image))
+        if trajectory is not None and node.trajectory_id:
+            atomic_write_bytes(folder / trajectory_name(node.trajectory_id), trajectory_to_bytes(trajectory))

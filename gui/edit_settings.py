@@ -1,0 +1,26 @@
+"""What the edit panel asks for: a frozen snapshot of its fields (no Qt, no torch)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+DEFAULT_SIZE = 1024
+DEFAULT_MAX_SEQUENCE_LENGTH = 512
+
+
+@dataclass(frozen=True)
+class EditSettings:
+    """One edit as the user set it up; several edit prompts make a batch of variations.
+
+    ``width``/``height`` only matter for a generated start (no image open yet).
+    """
+
+    source_prompt: str
+    edit_prompts: tuple[str, ...]
+    method: str = "stable-flow"
+    params: dict[str, Any] = field(default_factory=dict)
+    seed: int = 42
+    width: int = DEFAULT_SIZE
+    height: int = DEFAULT_SIZE
+    max_sequence_length: int = DEFAULT_MAX_SEQUENCE_LENGTH

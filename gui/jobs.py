@@ -1,0 +1,61 @@
+"""Jobs for the engine worker: frozen requests with ids; nothing but a cancel flag flows back in.
+
+No torch here: the engine types are only named for type checkers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Optional
+
+if TYPE_CHECKING:
+    from core.methods.base import EditRequest, EditResult
+    from core.progress import CancelToken
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """Which model to load and how. The token is kept in memory only (never repr'd or saved)."""
+
+    model: str
+    device: str = "auto"
+    precision: str = "auto"
+    memory_mode: str = "none"
+    weights: str = "model"
+    hf_token: Optional[str] = field(default=None, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class CacheChoice:
+    """Where the latent and prompt caches live and how large the latent cache may grow."""
+
+    folder: Path
+    max_bytes: int
+
+
+@dataclass(frozen=True)
+class LoadModelJob:
+    """Load (or keep) a model so the next edit starts at once."""
+
+    id: int
+    model: ModelChoice
+
+
+@dataclass(frozen=True)
+class EditJob:
+    """Run one edit request.
+
+    ``finish(result, model)`` runs on the worker after the edit (with the loaded FluxModel;
+    file work there never stalls the window); what it returns is the job's payload.
+    """
+
+    id: int
+    model: ModelChoice
+    cache: CacheChoice
+    request: "EditRequest"
+    cancel: "CancelToken"
+    finish: Optional[Callable[["EditResult", Any], Any]] = field(default=None, compare=False)
+
+
+Job = LoadModelJob | EditJob

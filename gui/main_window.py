@@ -1,0 +1,390 @@
+"""The main window: canvas in the middle, edit panel, history and prompt panels in docks."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Optional
+
+from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QPixmap
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMessageBox, QVBoxLayout, QWidget
+
+from gui.actions import build_menus
+from gui.canvas import CanvasView
+from gui.compare_bar import CompareBar
+from gui.controller import EditorController
+from gui.edit_panel import EditPanel
+from gui.history_panel import HistoryPanel
+from gui.icons import app_icon, recolour_icons
+from gui.images import ThumbnailCache, to_pixmap
+from gui.model_setup_dialog import ModelSetupDialog
+from gui.notice_bar import NoticeBar
+from gui.prompt_history_panel import PromptHistoryPanel
+from gui.settings import save_settings
+from gui.status_bar import EditorStatusBar
+from gui.variations_strip import VariationsStrip
+
+PHOTO_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff);;All files (*)"
+PROJECT_FILTER = "Stable Flow projects (*.sfproj)"
+EXPORT_FILTER = "PNG image (*.png);;JPEG image (*.jpg);;WebP image (*.webp)"
+PROJECT_SUFFIX = ".sfproj"
+TITLE = "Stable Flow Studio"
+# Full-size pixmaps kept for quick switching between nodes.
+PIXMAP_CACHE_SIZE = 8
+DOCK_WIDTH = 320
+
+
+class MainWindow(QMainWindow):
+    """Assembles the widgets and wires them to the :class:`EditorController`."""
+
+    def __init__(self, controller: EditorController, offer_model_setup: bool = True) -> None:
+        super().__init__()
+        self.controller = controller
+        self.settings = controller.settings
+        self.offer_model_setup = offer_model_setup
+        self.project_path: Optional[Path] = None
+        self.thumbnails = ThumbnailCache()
+        self._pixmaps: dict[str, QPixmap] = {}
+        self._shown_current: Optional[str] = None
+        self.setWindowTitle(TITLE)
+        self.setWindowIcon(app_icon())
+        self.setAcceptDrops(True)
+        self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks)
+
+        self.notice_bar = NoticeBar(self)
+        self.variations = VariationsStrip(self)
+        self.canvas = CanvasView(self)
+        self.compare_bar = CompareBar(self)
+        central = QWidget(self)
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        for widget in (self.notice_bar, self.variations):
+            column.addWidget(widget)
+        column.addWidget(self.canvas, 1)
+        column.addWidget(self.compare_bar)
+        self.setCentralWidget(central)
+
+        self.edit_panel = EditPanel(self.settings.default_steps, self)
+        self.history_panel = HistoryPanel(self.thumbnails, self)
+        self.prompt_panel = PromptHistoryPanel(controller.prompts, self)
+        self.status = EditorStatusBar(self)
+        self.setStatusBar(self.status)
+        self.menu_actions = build_menus(self, controller.undo_stack)
+        self._add_dock("edit", "Edit", self.edit_panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._add_dock("history", "History", self.history_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self._add_dock("prompts", "Prompts", self.prompt_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.menu_actions.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self.menu_actions.cancel_edit.setEnabled(False)
+        self._connect()
+        self._restore_layout()
+        self._refresh_view(structure=True)
+
+    def _add_dock(self, name: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> None:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"{name}Dock")  # saveState needs stable names
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        self.view_menu.addAction(dock.toggleViewAction())
+
+    def _connect(self) -> None:
+        c = self.controller
+        c.engine_ready.connect(self._on_engine_ready)
+        c.model_status.connect(self._on_model_status)
+        c.error.connect(self.notice_bar.show_message)
+        c.notice.connect(self.status.notify)
+        c.session_replaced.connect(self._on_session_replaced)
+        c.tree_changed.connect(self._on_tree_changed)
+        c.busy_changed.connect(self._on_busy)
+        c.edit_progress.connect(self.status.show_progress)
+        c.edit_preview.connect(lambda image: self.canvas.set_image(QPixmap.fromImage(image)))
+        c.edit_finished.connect(self._on_edit_finished)
+        c.edit_failed.connect(self._on_edit_failed)
+        c.edit_cancelled.connect(self._on_edit_ended)
+        c.autosave_found.connect(self._offer_restore)
+        c.prompts_changed.connect(self.prompt_panel.refresh)
+        c.undo_stack.cleanChanged.connect(lambda _clean: self._update_title())
+        self.edit_panel.edit_requested.connect(self.run_edit)
+        self.edit_panel.cancel_requested.connect(c.cancel)
+        self.history_panel.node_clicked.connect(c.set_current)
+        self.history_panel.export_requested.connect(self.export_node)
+        self.history_panel.edit_from_requested.connect(self.edit_from)
+        self.history_panel.delete_requested.connect(c.delete_branch)
+        self.variations.chosen.connect(c.set_current)
+        self.prompt_panel.prompt_chosen.connect(self.edit_panel.use_prompt)
+        self.compare_bar.comparing_changed.connect(self.canvas.set_comparing)
+        self.compare_bar.split_changed.connect(self.canvas.set_split)
+        self.canvas.zoom_changed.connect(self.compare_bar.show_zoom)
+
+    # -- controller events ---------------------------------------------------------------
+    def _on_engine_ready(self) -> None:
+        self.edit_panel.set_catalog(self.controller.host.catalog)
+        self._refresh_view(structure=True)
+        if not self.settings.model:
+            self.notice_bar.show_message(
+                "No model is set up yet, so nothing can be edited. Choose one (the tiny demo model needs no "
+                "download).", (("Set up model…", self.open_model_setup),))
+            if self.offer_model_setup:
+                self.open_model_setup()
+
+    def _on_model_status(self, text: str) -> None:
+        self.status.show_model(text)
+        if text.startswith("Loading"):
+            self.status.busy(text)
+        elif not self.controller.busy:
+            self.status.end_progress()
+
+    def _on_session_replaced(self) -> None:
+        self.thumbnails.clear()
+        self._pixmaps.clear()
+        self._shown_current = None
+        self.project_path = None
+        self._refresh_view(structure=True)
+
+    def _on_tree_changed(self, event: str, _node_id) -> None:
+        self._refresh_view(structure=event != "current")
+
+    def _on_busy(self, busy: bool) -> None:
+        self.edit_panel.set_busy(busy)
+        self.menu_actions.run_edit.setEnabled(not busy)
+        self.menu_actions.cancel_edit.setEnabled(busy)
+        if busy:
+            self.status.busy("Starting the edit…")
+
+    def _on_edit_finished(self, node_ids: list) -> None:
+        self._on_edit_ended()
+        self.status.notify(f"Done: {len(node_ids)} result{'s' if len(node_ids) != 1 else ''}")
+
+    def _on_edit_failed(self, message: str) -> None:
+        self.edit_panel.show_error(message)
+        self._on_edit_ended()
+
+    def _on_edit_ended(self) -> None:
+        self.status.end_progress()
+        self._refresh_view(structure=False)
+
+    def _offer_restore(self, folder: str) -> None:
+        when = time.strftime("%d %b %H:%M", time.localtime(Path(folder).stat().st_mtime))
+        self.notice_bar.show_message(
+            f"An unsaved session from {when} was found (the editor did not close normally).",
+            (("Restore", lambda: self.controller.restore_autosave(folder)),
+             ("Discard", lambda: self.controller.discard_autosave(folder))))
+
+    # -- drawing -------------------------------------------------------------------------
+    def _pixmap(self, tree, node_id: str) -> QPixmap:
+        pixmap = self._pixmaps.get(node_id)
+        if pixmap is None:
+            if len(self._pixmaps) >= PIXMAP_CACHE_SIZE:
+                self._pixmaps.pop(next(iter(self._pixmaps)))
+            pixmap = self._pixmaps[node_id] = to_pixmap(tree.image(node_id))
+        return pixmap
+
+    def _refresh_view(self, structure: bool) -> None:
+        """Redraw history, canvas, variations and the panel's start mode from the tree."""
+        tree = self.controller.tree
+        if structure:
+            self.history_panel.rebuild(tree)
+        current = tree.current_id if tree is not None else None
+        self.history_panel.show_current(current)
+        self.edit_panel.set_start_kind(*self.controller.start_kind())
+        if current is None:
+            self.canvas.set_image(None)
+            self.compare_bar.set_available(False)
+            self.variations.show_variations([], None)
+            self._shown_current = None
+            self._update_title()
+            return
+        node = tree.node(current)
+        before = self._pixmap(tree, node.parent_id) if node.parent_id else None
+        self.canvas.set_image(self._pixmap(tree, current), before)
+        self.compare_bar.set_available(before is not None)
+        siblings = tree.children(node.parent_id) if node.parent_id else []
+        self.variations.show_variations(
+            [(sibling.id, sibling.prompt, self.thumbnails.get(tree, sibling.id)) for sibling in siblings], current)
+        if current != self._shown_current and node.prompt:
+            self.edit_panel.source_prompt.setText(node.prompt)
+        self._shown_current = current
+        self._update_title()
+
+    def _update_title(self) -> None:
+        name = self.project_path.name if self.project_path else "Untitled"
+        self.setWindowTitle(f"{name}{' •' if self.controller.is_modified else ''} — {TITLE}")
+
+    # -- actions -------------------------------------------------------------------------
+    def run_edit(self) -> None:
+        """Submit the edit panel's edit."""
+        self.edit_panel.clear_error()
+        self.controller.run_edit(self.edit_panel.settings())
+
+    def edit_from(self, node_id: str) -> None:
+        """Make ``node_id`` current and put the cursor in the edit prompt."""
+        self.controller.set_current(node_id)
+        self.edit_panel.edit_prompts.setFocus()
+
+    def toggle_compare(self) -> None:
+        """Turn the before/after split on or off."""
+        if self.compare_bar.toggle.isEnabled():
+            self.compare_bar.toggle.toggle()
+
+    def new_session(self) -> None:
+        """Close the current session; the next edit generates a new image."""
+        if self.confirm_discard():
+            self.controller.new_session()
+
+    def choose_photo(self) -> None:
+        """Ask for a photo and open it."""
+        path, _ = QFileDialog.getOpenFileName(self, "Open a photo", "", PHOTO_FILTER)
+        if path:
+            self.open_path(path)
+
+    def choose_project(self) -> None:
+        """Ask for a project file and open it."""
+        path, _ = QFileDialog.getOpenFileName(self, "Open a project", "", PROJECT_FILTER)
+        if path:
+            self.open_path(path)
+
+    def open_path(self, path: str | Path) -> bool:
+        """Open a photo or a ``.sfproj`` project (asking first when the session has unsaved work)."""
+        if not self.confirm_discard():
+            return False
+        path = Path(path)
+        if path.suffix.lower() == PROJECT_SUFFIX:
+            opened = self.controller.open_project(path)
+            self.project_path = path if opened else None
+        else:
+            opened = self.controller.open_photo(path)
+        if opened:
+            self.notice_bar.hide()
+            self._update_title()
+        return opened
+
+    def save_project(self) -> bool:
+        """Save to the project's file (asking for one the first time)."""
+        if self.project_path is None:
+            return self.save_project_as()
+        return self.controller.save_project(self.project_path)
+
+    def save_project_as(self) -> bool:
+        """Ask where to save the project, then save it."""
+        if self.controller.tree is None or self.controller.tree.root_id is None:
+            self.notice_bar.show_message("Nothing to save yet: open a photo or generate an image first.")
+            return False
+        path, _ = QFileDialog.getSaveFileName(self, "Save the project", "untitled.sfproj", PROJECT_FILTER)
+        if not path:
+            return False
+        return self.save_project_to(path)
+
+    def save_project_to(self, path: str | Path) -> bool:
+        """Save the project to ``path`` (``.sfproj`` added when missing)."""
+        path = Path(path)
+        if path.suffix.lower() != PROJECT_SUFFIX:
+            path = path.with_name(path.name + PROJECT_SUFFIX)
+        saved = self.controller.save_project(path)
+        if saved:
+            self.project_path = path
+            self._update_title()
+        return saved
+
+    def export_current(self) -> None:
+        """Export the image shown."""
+        tree = self.controller.tree
+        if tree is None or tree.current_id is None:
+            self.notice_bar.show_message("Nothing to export yet: open a photo or generate an image first.")
+            return
+        self.export_node(tree.current_id)
+
+    def export_node(self, node_id: str) -> None:
+        """Ask for a file name and export ``node_id`` with its recipe."""
+        path, _ = QFileDialog.getSaveFileName(self, "Export the image", "edit.png", EXPORT_FILTER)
+        if path:
+            self.controller.export_node(node_id, path)
+
+    def open_settings(self) -> None:
+        """Show the settings dialog; apply and save on OK."""
+        from gui.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.settings, self)
+        if dialog.exec() == SettingsDialog.DialogCode.Accepted:
+            dialog.apply_to(self.settings)
+            save_settings(self.settings)
+            self.edit_panel.default_steps = self.settings.default_steps
+            self.edit_panel.reset_params()
+
+    def open_model_setup(self) -> ModelSetupDialog:
+        """Show the model setup dialog (non-blocking); choosing a model loads it in the background."""
+        dialog = ModelSetupDialog(self.settings.model, self)
+        dialog.accepted.connect(lambda: self._model_chosen(dialog))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        self.model_dialog = dialog
+        return dialog
+
+    def _model_chosen(self, dialog: ModelSetupDialog) -> None:
+        self.controller.set_model(dialog.chosen_model(), dialog.hf_token())
+        self.notice_bar.hide()
+
+    def retheme(self) -> None:
+        """Redraw what the palette does not: icons in the new text colour."""
+        recolour_icons(self)
+        self.prompt_panel.refresh()
+
+    def show_about(self) -> None:
+        """A short About box."""
+        QMessageBox.about(self, TITLE, f"<b>{TITLE}</b><p>Edit photos with text, locally, with FLUX and "
+                                       "Stable Flow.</p>")
+
+    def _fill_recent_menu(self) -> None:
+        menu = self.menu_actions.recent_menu
+        menu.clear()
+        for path in self.settings.recent_files:
+            menu.addAction(Path(path).name, lambda path=path: self.open_path(path)).setToolTip(path)
+        menu.setEnabled(bool(self.settings.recent_files))
+        if not self.settings.recent_files:
+            menu.addAction("(none yet)").setEnabled(False)
+
+    # -- window events -------------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt naming)
+        """Accept dropped files."""
+        if any(url.isLocalFile() for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 (Qt naming)
+        """Open the first dropped file (a photo or a project)."""
+        paths = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.open_path(paths[0])
+
+    def confirm_discard(self) -> bool:
+        """When the session has unsaved changes, ask whether to save them first; False to stop."""
+        if not self.controller.is_modified:
+            return True
+        answer = QMessageBox.question(
+            self, TITLE, "This session has changes that are not saved in a project. Save them first?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel)
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save_project()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def _restore_layout(self) -> None:
+        if self.settings.window_geometry:
+            self.restoreGeometry(QByteArray.fromBase64(self.settings.window_geometry.encode()))
+        else:
+            self.resize(1280, 800)
+        if self.settings.window_state:
+            self.restoreState(QByteArray.fromBase64(self.settings.window_state.encode()))
+        else:
+            docks = [self.findChild(QDockWidget, name) for name in ("historyDock", "editDock")]
+            self.resizeDocks(docks, [DOCK_WIDTH, DOCK_WIDTH], Qt.Orientation.Horizontal)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt naming)
+        """Ask about unsaved work, remember the layout, stop the worker."""
+        if not self.confirm_discard():
+            event.ignore()
+            return
+        self.settings.window_geometry = bytes(self.saveGeometry().toBase64()).decode()
+        self.settings.window_state = bytes(self.saveState().toBase64()).decode()
+        save_settings(self.settings)
+        self.controller.shutdown()
+        event.accept()

@@ -1,0 +1,54 @@
+"""What the edit panel needs to know about the editing methods: their parameters and defaults.
+
+Built on the worker thread from ``core.methods.METHODS`` (each method's ``defaults``), so
+methods added to the engine show up in the editor without GUI changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+# How an edit starts: a generated image, a photo (inverted or encoded), or a known result.
+START_KINDS = ("generated", "photo", "result")
+
+
+@dataclass(frozen=True)
+class MethodCatalog:
+    """``defaults[method][start_kind]`` is the method's parameter dict for that kind of start."""
+
+    defaults: dict[str, dict[str, dict[str, Any]]]
+
+    def methods(self) -> list[str]:
+        """Method names, in the engine's order."""
+        return list(self.defaults)
+
+    def params(self, method: str, start_kind: str) -> dict[str, Any]:
+        """Default parameters of ``method`` for ``start_kind`` (empty if it cannot start that way)."""
+        return dict(self.defaults.get(method, {}).get(start_kind, {}))
+
+
+def build_catalog() -> MethodCatalog:
+    """Ask every registered method for its defaults (imports the engine: worker thread only)."""
+    import torch
+    from PIL import Image
+
+    from core.methods import METHODS
+    from core.methods.base import EditRequest
+    from core.trajectory import Trajectory
+
+    probe = {
+        "generated": {},
+        "photo": {"image": Image.new("RGB", (16, 16))},
+        "result": {"source": Trajectory(torch.zeros(2, 1, 64), torch.tensor([1.0, 0.0]), 16, 16, "a", 1.0)},
+    }
+    defaults: dict[str, dict[str, dict[str, Any]]] = {}
+    for name, method in METHODS.items():
+        defaults[name] = {}
+        for kind, start in probe.items():
+            request = EditRequest(method=name, source_prompt="a", target_prompts=("b",), **start)
+            try:
+                defaults[name][kind] = dict(method.defaults(request))
+            except Exception:  # a method that cannot start this way offers nothing for it
+                continue
+    return MethodCatalog(defaults)

@@ -1,0 +1,251 @@
+"""Choosing the model: FLUX.1-dev (token + licence), FLUX.1-schnell, a local folder, or the tiny demo."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.model_download import ModelDownload, is_cached
+from gui.settings import TINY_MODEL
+
+GB = 1000**3
+
+
+@dataclass(frozen=True)
+class ModelOption:
+    """One choice in the dialog; ``repo_id`` None means a local folder."""
+
+    key: str
+    title: str
+    repo_id: Optional[str]
+    description: str
+    needs_token: bool = False
+
+
+OPTIONS = (
+    ModelOption("dev", "FLUX.1-dev", "black-forest-labs/FLUX.1-dev",
+                "The best quality, the model Stable Flow was made for. It is gated: log in on huggingface.co, "
+                "accept its licence on the FLUX.1-dev page, then paste an access token below. "
+                "About 34 GB to download; needs a GPU with 24 GB or more (less with offloading).", True),
+    ModelOption("schnell", "FLUX.1-schnell", "black-forest-labs/FLUX.1-schnell",
+                "Faster and Apache-2.0 licensed, no token needed. About 34 GB to download."),
+    ModelOption("local", "A local folder", None,
+                "A FLUX model saved in diffusers format (a folder with model_index.json)."),
+    ModelOption("tiny", "Tiny demo model", TINY_MODEL,
+                "Built in, nothing to download: random weights, so results look like noise. "
+                "For trying the editor on any computer."),
+)
+
+
+def _human_bytes(count: float) -> str:
+    return f"{count / GB:.1f} GB" if count >= GB / 10 else f"{count / 1000**2:.0f} MB"
+
+
+class ModelSetupDialog(QDialog):
+    """Pick a model, download it with progress (cancel and resume), then use it."""
+
+    def __init__(self, current_model: str = "", parent: Optional[QWidget] = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Set up the model")
+        self.setMinimumWidth(560)
+        self._download: Optional[ModelDownload] = None
+        self._buttons = QButtonGroup(self)
+        layout = QVBoxLayout(self)
+        intro = QLabel("Stable Flow Studio edits with a FLUX model that runs on this computer. "
+                       "Models are downloaded once into the Hugging Face cache and shared with other apps.")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        self._radios: dict[str, QRadioButton] = {}
+        for option in OPTIONS:
+            radio = QRadioButton(option.title, self)
+            self._buttons.addButton(radio)
+            self._radios[option.key] = radio
+            text = QLabel(option.description, self)
+            text.setWordWrap(True)
+            text.setObjectName("hint")
+            text.setContentsMargins(22, 0, 0, 4)
+            layout.addWidget(radio)
+            layout.addWidget(text)
+            if option.needs_token:
+                layout.addWidget(self._token_row())
+            if option.repo_id is None:
+                layout.addWidget(self._folder_row())
+        self.status = QLabel(self)
+        self.status.setWordWrap(True)
+        self.progress = QProgressBar(self)
+        self.progress.hide()
+        self.download_button = QPushButton("Download", self)
+        self.cancel_download_button = QPushButton("Cancel download", self)
+        self.cancel_download_button.hide()
+        download_row = QHBoxLayout()
+        download_row.addWidget(self.progress, 1)
+        download_row.addWidget(self.download_button)
+        download_row.addWidget(self.cancel_download_button)
+        layout.addWidget(self.status)
+        layout.addLayout(download_row)
+        self.button_box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.button_box.button(QDialogButtonBox.StandardButton.Ok).setText("Use this model")
+        self.button_box.accepted.connect(self.accept)
+        self.button_box.rejected.connect(self.reject)
+        layout.addWidget(self.button_box)
+
+        self._buttons.buttonToggled.connect(lambda *_: self._update())
+        self.download_button.clicked.connect(self.start_download)
+        self.cancel_download_button.clicked.connect(self.cancel_download)
+        self._select_current(current_model)
+
+    def _token_row(self) -> QWidget:
+        row = QWidget(self)
+        box = QVBoxLayout(row)
+        box.setContentsMargins(22, 0, 0, 6)
+        self.token = QLineEdit(row)
+        self.token.setEchoMode(QLineEdit.EchoMode.Password)
+        self.token.setPlaceholderText("Hugging Face access token (hf_…), from huggingface.co/settings/tokens")
+        self.remember_token = QCheckBox("Remember it with the Hugging Face login (as 'hf auth login' does)", row)
+        note = QLabel("The token is only sent to Hugging Face: never written to projects, settings or logs.", row)
+        note.setObjectName("hint")
+        note.setWordWrap(True)
+        box.addWidget(self.token)
+        box.addWidget(self.remember_token)
+        box.addWidget(note)
+        self.token.textChanged.connect(lambda _text: self._update())
+        return row
+
+    def _folder_row(self) -> QWidget:
+        row = QWidget(self)
+        box = QHBoxLayout(row)
+        box.setContentsMargins(22, 0, 0, 6)
+        self.folder = QLineEdit(row)
+        self.folder.setPlaceholderText("/path/to/a/diffusers/flux/folder")
+        browse = QPushButton("Browse…", row)
+        browse.clicked.connect(self._browse)
+        box.addWidget(self.folder, 1)
+        box.addWidget(browse)
+        self.folder.textChanged.connect(lambda _text: self._update())
+        return row
+
+    def _browse(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Choose a diffusers model folder")
+        if folder:
+            self.folder.setText(folder)
+
+    def _select_current(self, model: str) -> None:
+        key = next((option.key for option in OPTIONS if option.repo_id == model and model), None)
+        if key is None and model:
+            key = "local"
+            self.folder.setText(model)
+        self._radios[key or "dev"].setChecked(True)
+
+    # -- state ---------------------------------------------------------------------------
+    def option(self) -> ModelOption:
+        """The option selected."""
+        return next(option for option in OPTIONS if self._radios[option.key].isChecked())
+
+    def select(self, key: str) -> None:
+        """Select an option by key (dev, schnell, local, tiny)."""
+        self._radios[key].setChecked(True)
+
+    def chosen_model(self) -> str:
+        """What to load: a Hugging Face id, a folder, or tiny-random."""
+        option = self.option()
+        return option.repo_id if option.repo_id is not None else self.folder.text().strip()
+
+    def hf_token(self) -> Optional[str]:
+        """The token typed (kept in memory by the caller only), or None."""
+        return (self.token.text().strip() or None) if self.option().needs_token else None
+
+    def _update(self) -> None:
+        option = self.option()
+        downloading = self._download is not None
+        ready, message = self._readiness(option)
+        self.status.setText(message)
+        downloadable = option.repo_id not in (None, TINY_MODEL)
+        self.download_button.setVisible(downloadable and not downloading)
+        self.download_button.setEnabled(not (option.needs_token and not self.token.text().strip()))
+        self.button_box.button(QDialogButtonBox.StandardButton.Ok).setEnabled(ready and not downloading)
+
+    def _readiness(self, option: ModelOption) -> tuple[bool, str]:
+        if option.repo_id == TINY_MODEL:
+            return True, "Ready: the tiny model is built in."
+        if option.repo_id is None:
+            path = Path(self.folder.text().strip()).expanduser()
+            if not self.folder.text().strip():
+                return False, "Choose the model folder."
+            if not (path / "model_index.json").is_file():
+                return False, f"{path} is not a diffusers model folder (it has no model_index.json)."
+            return True, "Ready: the folder holds a diffusers model."
+        if is_cached(option.repo_id):
+            return True, "In the Hugging Face cache. Press Download to check that every file is complete."
+        if option.needs_token and not self.token.text().strip():
+            return False, "Paste your access token, then press Download."
+        return False, "Not downloaded yet: press Download (an interrupted download resumes where it stopped)."
+
+    # -- downloading ---------------------------------------------------------------------
+    def start_download(self) -> None:
+        """Download the selected model into the Hugging Face cache."""
+        option = self.option()
+        remember = bool(option.needs_token and self.remember_token.isChecked())
+        self._download = ModelDownload(option.repo_id, self.hf_token(), remember, parent=self)
+        self._download.progress.connect(self._on_progress)
+        self._download.finished.connect(self._on_finished)
+        self._download.failed.connect(self._on_failed)
+        self._download.cancelled.connect(self._on_cancelled)
+        self.progress.setRange(0, 0)
+        self.progress.show()
+        self.cancel_download_button.show()
+        self._update()
+        self.status.setText(f"Downloading {option.title}…")
+        self._download.start()
+
+    def cancel_download(self) -> None:
+        """Stop the download (it resumes next time)."""
+        if self._download is not None:
+            self._download.cancel()
+            self.status.setText("Cancelling…")
+
+    def _on_progress(self, done: float, total: float) -> None:
+        if total > 0:
+            self.progress.setRange(0, 1000)
+            self.progress.setValue(int(1000 * min(done / total, 1.0)))
+            self.status.setText(f"Downloading: {_human_bytes(done)} of {_human_bytes(total)}")
+
+    def _end_download(self, message: str) -> None:
+        self._download = None
+        self.progress.hide()
+        self.cancel_download_button.hide()
+        self._update()
+        self.status.setText(message)
+
+    def _on_finished(self, _path: str) -> None:
+        self._end_download("Downloaded: ready to use.")
+        self.button_box.button(QDialogButtonBox.StandardButton.Ok).setEnabled(True)
+
+    def _on_failed(self, message: str) -> None:
+        self._end_download(message)
+
+    def _on_cancelled(self) -> None:
+        self._end_download("Download cancelled: press Download to resume it later.")
+
+    def done(self, result: int) -> None:
+        """Closing the dialog stops a running download (it resumes next time)."""
+        if self._download is not None:
+            self._download.wait()
+            self._download = None
+        super().done(result)

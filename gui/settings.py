@@ -1,0 +1,89 @@
+"""The editor's settings, persisted as JSON under the config folder (no Qt, no torch)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from core.atomic import atomic_write_text
+from core.paths import cache_dir, config_dir
+
+SETTINGS_FILE = "settings.json"
+MAX_RECENT_FILES = 10
+TINY_MODEL = "tiny-random"
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class AppSettings:
+    """What the user chose, kept across restarts. A Hugging Face token is never stored here.
+
+    ``model`` is empty until a model is chosen (a Hugging Face id, a local folder or
+    ``tiny-random``). ``default_steps`` 0 means each method's own default.
+    ``window_geometry`` / ``window_state`` are Qt's saveGeometry/saveState, base64.
+    """
+
+    model: str = ""
+    device: str = "auto"
+    precision: str = "auto"
+    memory_mode: str = "none"
+    weights: str = "model"
+    cache_folder: str = ""
+    cache_size_gb: float = 20.0
+    default_steps: int = 0
+    recent_files: list[str] = field(default_factory=list)
+    window_geometry: str = ""
+    window_state: str = ""
+
+    def cache_root(self) -> Path:
+        """The folder holding the latent and prompt caches (the chosen one or the default)."""
+        return Path(self.cache_folder).expanduser() if self.cache_folder else cache_dir()
+
+    def add_recent_file(self, path: str | Path) -> None:
+        """Put ``path`` first in the recent files (no duplicates, at most MAX_RECENT_FILES)."""
+        text = str(Path(path).expanduser().resolve())
+        self.recent_files = [text] + [item for item in self.recent_files if item != text]
+        del self.recent_files[MAX_RECENT_FILES:]
+
+
+def settings_path() -> Path:
+    """The settings file."""
+    return config_dir() / SETTINGS_FILE
+
+
+def _coerce(data: dict[str, Any]) -> dict[str, Any]:
+    """Keep known keys whose values have the default's type (a hand-edited file cannot crash us)."""
+    defaults = AppSettings()
+    kept = {}
+    for item in fields(AppSettings):
+        if item.name not in data:
+            continue
+        value, default = data[item.name], getattr(defaults, item.name)
+        if isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if type(value) is type(default):
+            kept[item.name] = value
+    if "recent_files" in kept:
+        kept["recent_files"] = [str(item) for item in kept["recent_files"] if isinstance(item, str)]
+    return kept
+
+
+def load_settings() -> AppSettings:
+    """The saved settings, or defaults when there are none or the file is unreadable."""
+    path = settings_path()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return AppSettings()
+    except (OSError, ValueError) as error:
+        log.warning("ignoring unreadable settings file %s: %s", path, error)
+        return AppSettings()
+    return AppSettings(**_coerce(data)) if isinstance(data, dict) else AppSettings()
+
+
+def save_settings(settings: AppSettings) -> None:
+    """Write the settings atomically."""
+    atomic_write_text(settings_path(), json.dumps(asdict(settings), indent=2, sort_keys=True))

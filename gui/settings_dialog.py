@@ -1,0 +1,106 @@
+"""The settings dialog: device, precision, weights, memory mode, cache folder and size, default steps."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
+
+from gui.settings import AppSettings
+
+MEMORY_MODE_LABELS = {
+    "none": "Everything on the GPU (fastest)",
+    "model-cpu-offload": "Model offload (less GPU memory, a little slower)",
+    "group-offload": "Group offload (streams the transformer's blocks; less memory)",
+    "sequential-cpu-offload": "Sequential offload (least GPU memory, much slower)",
+}
+WEIGHT_LABELS = {
+    "model": "As stored in the model",
+    "fp8": "FP8 transformer weights (about half the GPU memory)",
+}
+
+
+def _choices(parent: QWidget, values, labels: dict[str, str], current: str) -> QComboBox:
+    """A combo box of ``values`` shown by their labels (or as they are), ``current`` selected."""
+    box = QComboBox(parent)
+    for value in values:
+        box.addItem(labels.get(value, value), value)
+    box.setCurrentIndex(max(0, box.findData(current)))
+    return box
+
+
+class SettingsDialog(QDialog):
+    """Edits a copy of the settings; :meth:`apply_to` writes them back."""
+
+    def __init__(self, settings: AppSettings, parent: Optional[QWidget] = None) -> None:
+        super().__init__(parent)
+        # The engine's own choice lists (core.devices imports torch; the engine is loaded by now).
+        from core.devices import DEVICE_CHOICES, DTYPE_CHOICES, WEIGHT_CHOICES, MemoryMode
+
+        self.setWindowTitle("Settings")
+        self.device = _choices(self, DEVICE_CHOICES, {}, settings.device)
+        self.precision = _choices(self, DTYPE_CHOICES, {}, settings.precision)
+        self.weights = _choices(self, WEIGHT_CHOICES, WEIGHT_LABELS, settings.weights)
+        self.memory_mode = _choices(self, [mode.value for mode in MemoryMode], MEMORY_MODE_LABELS,
+                                    settings.memory_mode)
+        self.cache_folder = QLineEdit(settings.cache_folder, self)
+        self.cache_folder.setPlaceholderText(str(settings.cache_root()))
+        browse = QPushButton("Browse…", self)
+        browse.clicked.connect(self._browse)
+        folder_row = QHBoxLayout()
+        folder_row.addWidget(self.cache_folder, 1)
+        folder_row.addWidget(browse)
+        self.cache_size = QDoubleSpinBox(self)
+        self.cache_size.setRange(0.1, 10_000)
+        self.cache_size.setSuffix(" GB")
+        self.cache_size.setValue(settings.cache_size_gb)
+        self.default_steps = QSpinBox(self)
+        self.default_steps.setRange(0, 500)
+        self.default_steps.setSpecialValueText("Method default")
+        self.default_steps.setValue(settings.default_steps)
+
+        form = QFormLayout(self)
+        form.addRow("Device", self.device)
+        form.addRow("Precision", self.precision)
+        form.addRow("Weights", self.weights)
+        form.addRow("Memory mode", self.memory_mode)
+        form.addRow("Cache folder", folder_row)
+        form.addRow("Latent cache size", self.cache_size)
+        form.addRow("Default steps", self.default_steps)
+        note = QLabel("Device, precision, weights and memory mode take effect with the next edit "
+                      "(the model reloads).")
+        note.setObjectName("hint")
+        note.setWordWrap(True)
+        form.addRow(note)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def _browse(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Choose the cache folder")
+        if folder:
+            self.cache_folder.setText(folder)
+
+    def apply_to(self, settings: AppSettings) -> None:
+        """Copy the dialog's values into ``settings``."""
+        settings.device = self.device.currentData()
+        settings.precision = self.precision.currentData()
+        settings.weights = self.weights.currentData()
+        settings.memory_mode = self.memory_mode.currentData()
+        settings.cache_folder = self.cache_folder.text().strip()
+        settings.cache_size_gb = float(self.cache_size.value())
+        settings.default_steps = int(self.default_steps.value())

@@ -1,0 +1,56 @@
+"""The status bar: messages, per-step progress with time left, and which model is loaded."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QWidget
+
+MESSAGE_MS = 5000
+
+
+class EditorStatusBar(QStatusBar):
+    """Shows the running job's progress and the model state alongside transient messages."""
+
+    def __init__(self, parent: Optional[QWidget] = None) -> None:
+        super().__init__(parent)
+        self.progress_label = QLabel(self)
+        self.progress = QProgressBar(self)
+        self.progress.setMaximumWidth(220)
+        self.progress.setTextVisible(False)
+        self.model_label = QLabel(self)
+        self.model_label.setObjectName("hint")
+        self.addPermanentWidget(self.progress_label)
+        self.addPermanentWidget(self.progress)
+        self.addPermanentWidget(self.model_label)
+        self.end_progress()
+
+    def show_progress(self, text: str, step: int, total: int) -> None:
+        """'Editing 3/15 · about 12 s left' and the bar."""
+        self.progress_label.setText(text)
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(step)
+        self.progress_label.show()
+        self.progress.show()
+
+    def busy(self, text: str) -> None:
+        """An indeterminate bar (loading a model, starting a job)."""
+        self.progress_label.setText(text)
+        self.progress.setRange(0, 0)
+        self.progress_label.show()
+        self.progress.show()
+
+    def end_progress(self) -> None:
+        """Hide the progress widgets."""
+        self.progress_label.hide()
+        self.progress.hide()
+        self.progress.setRange(0, 1)
+        self.progress.reset()
+
+    def show_model(self, text: str) -> None:
+        """Which model is loaded (or what to do when none is)."""
+        self.model_label.setText(text)
+
+    def notify(self, text: str) -> None:
+        """A transient message."""
+        self.showMessage(text, MESSAGE_MS)

@@ -1,0 +1,155 @@
+"""The engine worker: a QObject living on one long-lived QThread that owns the model.
+
+Jobs arrive by queued signal and run one at a time; progress, previews and results go
+back by signals carrying the job id. Cancellation is the job's thread-safe CancelToken,
+checked by the engine after every step. A failed job reports one line and the thread
+lives on. Torch and the engine are imported here, on the worker thread, so the window
+never waits for them.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import time
+from typing import Any, Callable, Optional
+
+from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtGui import QImage
+
+from gui.error_messages import describe_error
+from gui.jobs import CacheChoice, EditJob, LoadModelJob, ModelChoice
+from gui.preview import PreviewMaker, request_size
+
+# Progress signals for very fast steps are thinned to this rate (the last step always goes).
+PROGRESS_INTERVAL = 0.03
+
+
+def load_flux_model(choice: ModelChoice):
+    """The default model loader: core.model_loading with the user's device, precision and memory mode."""
+    from core.devices import MemoryMode
+    from core.model_loading import ModelSpec, load_model
+
+    return load_model(ModelSpec(model=choice.model, device=choice.device, dtype=choice.precision,
+                                memory_mode=MemoryMode(choice.memory_mode), hf_token=choice.hf_token,
+                                weights=choice.weights))
+
+
+def _leave_a_core_for_the_window() -> None:
+    """On the CPU, compute on all cores but one: torch's spinning threads would otherwise take
+    the core the UI thread needs (on a 2-core machine this also made edits several times faster
+    whenever other programs were busy; see benchmarks/bench_ui.py)."""
+    import torch
+
+    torch.set_num_threads(max(1, (os.cpu_count() or 2) - 1))
+
+
+class EngineWorker(QObject):
+    """Runs :mod:`gui.jobs` jobs on the thread it was moved to."""
+
+    engine_ready = Signal(object)  # MethodCatalog
+    engine_failed = Signal(str)
+    model_loading = Signal(int, str)  # job id, what is being loaded
+    model_ready = Signal(int, str)  # job id, "model on device"
+    progress = Signal(int, str, int, int)  # job id, phase, step, total
+    preview = Signal(int, QImage)
+    finished = Signal(int, object)  # job id, payload
+    failed = Signal(int, str)  # job id, one-line message
+    cancelled = Signal(int)
+
+    def __init__(self, model_loader: Callable[[ModelChoice], Any] = load_flux_model) -> None:
+        super().__init__()
+        self._load = model_loader
+        self._model = None
+        self._choice: Optional[ModelChoice] = None
+        self._engine = None
+        self._cache: Optional[CacheChoice] = None
+
+    @Slot()
+    def start_engine(self) -> None:
+        """Import torch and the engine, then announce the editing methods."""
+        try:
+            from gui.method_catalog import build_catalog
+
+            catalog = build_catalog()
+        except Exception as error:  # a broken install: say so, keep the window usable
+            self.engine_failed.emit(f"The editing engine could not start: {describe_error(error)}")
+            return
+        self.engine_ready.emit(catalog)
+
+    @Slot(object)
+    def run_job(self, job) -> None:
+        """Run one job; every outcome is reported by exactly one of finished/failed/cancelled."""
+        from core.errors import Cancelled
+
+        try:
+            if isinstance(job, LoadModelJob):
+                self.finished.emit(job.id, self._ensure_model(job.id, job.model))
+            elif isinstance(job, EditJob):
+                self.finished.emit(job.id, self._run_edit(job))
+            else:
+                raise TypeError(f"unknown job {type(job).__name__}")
+        except Cancelled:
+            self.cancelled.emit(job.id)
+            self._free_memory()
+        except Exception as error:
+            self.failed.emit(job.id, describe_error(error))
+            self._free_memory()
+
+    def _ensure_model(self, job_id: int, choice: ModelChoice) -> str:
+        if self._model is None or choice != self._choice:
+            self.model_loading.emit(job_id, choice.model)
+            self._model = self._engine = self._choice = None
+            self._free_memory()
+            self._model = self._load(choice)
+            self._choice = choice
+            if self._model.device.type == "cpu":
+                _leave_a_core_for_the_window()
+        from core.devices import describe_device
+
+        description = f"{self._model.model_id} on {describe_device(self._model.device)}"
+        self.model_ready.emit(job_id, description)
+        return description
+
+    def _engine_for(self, cache: CacheChoice):
+        if self._engine is None or cache != self._cache:
+            from core.engine import Engine
+            from core.latent_cache import DiskLatentCache, DiskPromptCache
+
+            self._model.prompt_encoder.disk_cache = DiskPromptCache(self._model, cache.folder / "prompts")
+            self._engine = Engine(self._model, DiskLatentCache(cache.folder / "latents", cache.max_bytes))
+            self._cache = cache
+        return self._engine
+
+    def _run_edit(self, job: EditJob) -> Any:
+        from core.progress import JobControl
+
+        job.cancel.raise_if_cancelled()  # cancelled while it waited in the queue
+        self._ensure_model(job.id, job.model)
+        engine = self._engine_for(job.cache)
+        previews = PreviewMaker(self._model, *request_size(job.request))
+        last_sent = 0.0
+
+        def on_progress(event) -> None:
+            nonlocal last_sent
+            now = time.monotonic()
+            if now - last_sent >= PROGRESS_INTERVAL or event.step == event.total:
+                last_sent = now
+                self.progress.emit(job.id, event.phase, event.step, event.total)
+            image = previews.maybe_preview(event.phase, event.latents)
+            if image is not None:
+                self.preview.emit(job.id, image)
+
+        result = engine.run(job.request, JobControl(on_progress=on_progress, cancel=job.cancel))
+        job.cancel.raise_if_cancelled()
+        return job.finish(result, self._model) if job.finish else result
+
+    def _free_memory(self) -> None:
+        gc.collect()
+        try:
+            import torch
+
+            if torch.cuda.is_available():
+                torch.cuda.empty_cache()
+        except ImportError:
+            pass

@@ -1,0 +1,29 @@
+"""The settings dialog: values are saved, and device or memory-mode changes reload the model."""
+
+from __future__ import annotations
+
+from gui.settings import load_settings, save_settings
+from gui.settings_dialog import SettingsDialog
+from tests.gui.helpers import EDIT_TIMEOUT_MS, edit, open_photo
+
+
+def test_changed_settings_are_saved_and_the_next_edit_reloads_the_model(qtbot, window, tmp_path):
+    open_photo(window, tmp_path)
+    edit(qtbot, window, "a photo of a street", "a photo of a street in snow")
+
+    dialog = SettingsDialog(window.settings, window)
+    dialog.memory_mode.setCurrentIndex(dialog.memory_mode.findData("model-cpu-offload"))
+    assert dialog.device.currentData() == "cpu" and dialog.weights.currentData() == "model"
+    dialog.cache_size.setValue(1.5)
+    dialog.default_steps.setValue(6)
+    dialog.cache_folder.setText(str(tmp_path / "caches"))
+    dialog.apply_to(window.settings)
+    save_settings(window.settings)
+    saved = load_settings()
+    assert (saved.memory_mode, saved.cache_size_gb, saved.default_steps) == ("model-cpu-offload", 1.5, 6)
+    assert dialog.default_steps.specialValueText() == "Method default"
+
+    with qtbot.waitSignal(window.controller.model_status, timeout=EDIT_TIMEOUT_MS,
+                          check_params_cb=lambda text: text.startswith("Loading")):
+        edit(qtbot, window, "a photo of a street in snow", "a photo of a street in snow at night")
+    assert any((tmp_path / "caches").rglob("*.safetensors"))  # the caches moved to the chosen folder
