@@ -1,7 +1,8 @@
 """Stable Flow Studio entry point.
 
 ``python main.py [IMAGE|PROJECT]`` opens the editor; ``python main.py --self-test`` checks
-the editor end to end on the tiny model and exits; ``python main.py <command> ...`` runs a
+the editor end to end on the tiny model and exits; ``python main.py --first-run-check``
+checks that a first start without a model shows the model setup; ``python main.py <command> ...`` runs a
 headless command (edit, ...). Nothing here imports torch, so the window shows at once.
 """
 
@@ -14,6 +15,8 @@ import sys
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 SELF_TEST = "--self-test"
+FIRST_RUN_CHECK = "--first-run-check"
+STARTUP_TIME = "--startup-time"
 
 
 def main(argv: list[str]) -> int:
@@ -26,6 +29,14 @@ def main(argv: list[str]) -> int:
         from gui.self_test import run_self_test
 
         return run_self_test()
+    if argv[:1] == [FIRST_RUN_CHECK]:
+        from gui.first_run_check import run_first_run_check
+
+        return run_first_run_check()
+    if argv[:1] == [STARTUP_TIME]:
+        from gui.startup_probe import run_startup_probe
+
+        return run_startup_probe()
     from gui.app import run_editor
 
     return run_editor(argv)

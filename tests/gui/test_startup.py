@@ -157,3 +157,18 @@ def test_a_photo_given_on_the_command_line_opens_once_the_engine_is_ready(qtbot,
         assert window.controller.tree.node(window.controller.tree.root_id).image_path == str(photo.resolve())
     finally:
         close_window(window)
+
+
+def test_first_run_check_shows_model_setup_offline_in_a_fresh_process(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {**__import__("os").environ, "HF_HUB_OFFLINE": "1", "QT_QPA_PLATFORM": "offscreen",
+           "STABLE_FLOW_STUDIO_HOME": str(tmp_path)}
+    result = subprocess.run([sys.executable, "main.py", "--first-run-check"], cwd=root, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "model setup shown" in result.stdout and "No model" in result.stdout
+    assert result.stderr.strip() == ""
