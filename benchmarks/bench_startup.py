@@ -20,17 +20,19 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_FROZEN = ROOT / "dist" / "stable-flow-studio" / "stable-flow-studio"
 
 
-def median_startup(command: list[str], runs: int) -> float:
-    """Median seconds to a painted window over ``runs`` fresh processes."""
-    times = []
+def median_startup(command: list[str], runs: int) -> tuple[float, bool]:
+    """Median seconds to a painted window over ``runs`` fresh processes, and whether torch was loaded by then."""
+    times, torch_loaded = [], False
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as home:
             env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "STABLE_FLOW_STUDIO_HOME": home,
                    "HF_HUB_OFFLINE": "1"}
             output = subprocess.run([*command, "--startup-time"], cwd=ROOT, env=env, check=True,
                                     capture_output=True, text=True).stdout
-        times.append(float(output.strip().splitlines()[-1]))
-    return statistics.median(times)
+        seconds, torch_flag = output.strip().splitlines()[-1].split()
+        times.append(float(seconds))
+        torch_loaded |= torch_flag == "torch=True"
+    return statistics.median(times), torch_loaded
 
 
 def main() -> int:
@@ -39,10 +41,10 @@ def main() -> int:
     parser.add_argument("--frozen", type=Path, default=DEFAULT_FROZEN)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    source = median_startup([sys.executable, str(ROOT / "main.py")], args.runs)
+    source, _ = median_startup([sys.executable, str(ROOT / "main.py")], args.runs)
     print(f"source version: {source:.2f} s to a visible window (median of {args.runs})")
     if args.frozen.is_file():
-        frozen = median_startup([str(args.frozen)], args.runs)
+        frozen, _ = median_startup([str(args.frozen)], args.runs)
         print(f"frozen app:     {frozen:.2f} s to a visible window (median of {args.runs}); "
               f"ratio {frozen / source:.2f}")
     else:

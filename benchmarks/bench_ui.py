@@ -17,8 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,42 +24,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 TIMER_MS = 10
 
-# Run in a fresh interpreter: the same imports and calls as main.py -> gui.app.run_editor,
-# up to the first shown, exposed and painted window.
-STARTUP_PROBE = """
-import time, psutil
-import main
-from gui.app import create_application, create_window
-app = create_application()
-window = create_window(offer_model_setup=False)
-window.show()
-while not (window.windowHandle() and window.windowHandle().isExposed()):
-    app.processEvents()
-app.processEvents()
-window.grab()
-import sys
-shown = time.time() - psutil.Process().create_time()
-print(shown, any(name.split('.')[0] == 'torch' for name in sys.modules))
-"""
-
-
-def time_to_window(runs: int) -> tuple[float, bool]:
-    """Median seconds from process start to a painted window, and whether torch was imported by then."""
-    times, torch_loaded = [], False
-    for _ in range(runs):
-        with tempfile.TemporaryDirectory() as home:
-            env = {**os.environ, "STABLE_FLOW_STUDIO_HOME": home}
-            output = subprocess.run([sys.executable, "-c", STARTUP_PROBE], cwd=ROOT, env=env, check=True,
-                                    capture_output=True, text=True).stdout.split()
-        times.append(float(output[0]))
-        torch_loaded |= output[1] == "True"
-    return statistics.median(times), torch_loaded
-
+from bench_startup import median_startup  # noqa: E402
 
 class StallMeter:
     """A repeating timer; records how late each tick fires while armed."""
@@ -160,7 +129,7 @@ def main() -> int:
     parser.add_argument("--no-screenshot", action="store_true")
     args = parser.parse_args()
 
-    shown, torch_loaded = time_to_window(args.runs)
+    shown, torch_loaded = median_startup([sys.executable, str(ROOT / "main.py")], args.runs)
     print(f"process start -> window shown: {shown:.2f} s (median of {args.runs}); "
           f"torch imported before the window: {torch_loaded}")
 

@@ -1,5 +1,7 @@
 """``python main.py --startup-time``: seconds from process start to a painted editor window.
 
+Prints ``<seconds> torch=<True|False>``: whether torch had been imported when the window showed.
+
 The same calls as a normal start up to the first exposed, painted window, then it prints
 the time and exits. Running it on the source version and on the frozen app measures both
 the same way (benchmarks/bench_startup.py).
@@ -8,6 +10,7 @@ the same way (benchmarks/bench_startup.py).
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 import time
 
@@ -31,6 +34,8 @@ def run_startup_probe() -> int:
             app.processEvents()
         app.processEvents()
         window.grab()
-        print(f"{time.time() - psutil.Process().create_time():.3f}")
+        seconds = time.time() - psutil.Process().create_time()
+        torch_loaded = "torch" in sys.modules
+        print(f"{seconds:.3f} torch={torch_loaded}")
         window.close()
     return 0
