@@ -178,7 +178,8 @@ class EditorController(QObject):
         s = self.settings
         if not s.model:
             return None
-        return ModelChoice(s.model, s.device, s.precision, s.memory_mode, s.weights, self._hf_token)
+        return ModelChoice(s.model, s.device, s.precision, s.memory_mode, s.weights, kv_cache_gb=s.kv_cache_gb,
+                           hf_token=self._hf_token)
 
     def set_model(self, model: str, hf_token: Optional[str] = None) -> None:
         """Use ``model`` from now on (saved in the settings; the token stays in memory only)."""

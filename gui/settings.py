@@ -31,6 +31,7 @@ class AppSettings:
     precision: str = "auto"
     memory_mode: str = "none"
     weights: str = "model"
+    kv_cache_gb: float = 2.0
     cache_folder: str = ""
     cache_size_gb: float = 20.0
     default_steps: int = 0

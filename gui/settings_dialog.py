@@ -56,6 +56,19 @@ class SettingsDialog(QDialog):
         self.weights = _choices(self, WEIGHT_CHOICES, WEIGHT_LABELS, settings.weights)
         self.memory_mode = _choices(self, [mode.value for mode in MemoryMode], MEMORY_MODE_LABELS,
                                     settings.memory_mode)
+        self.peak_memory = QLabel(self)
+        self.peak_memory.setObjectName("hint")
+        self.peak_memory.setWordWrap(True)
+        self.weights.currentIndexChanged.connect(self._show_peak_memory)
+        self.memory_mode.currentIndexChanged.connect(self._show_peak_memory)
+        self._show_peak_memory()
+        self.kv_cache = QDoubleSpinBox(self)
+        self.kv_cache.setRange(0, 1024)
+        self.kv_cache.setSuffix(" GB")
+        self.kv_cache.setSpecialValueText("Off")
+        self.kv_cache.setToolTip("Memory for the source's recorded attention keys and values, so that editing the "
+                                 "same image again runs only the edit (faster re-edits)")
+        self.kv_cache.setValue(settings.kv_cache_gb)
         self.cache_folder = QLineEdit(settings.cache_folder, self)
         self.cache_folder.setPlaceholderText(str(settings.cache_root()))
         browse = QPushButton("Browse…", self)
@@ -77,6 +90,8 @@ class SettingsDialog(QDialog):
         form.addRow("Precision", self.precision)
         form.addRow("Weights", self.weights)
         form.addRow("Memory mode", self.memory_mode)
+        form.addRow("", self.peak_memory)
+        form.addRow("Re-edit memory", self.kv_cache)
         form.addRow("Cache folder", folder_row)
         form.addRow("Latent cache size", self.cache_size)
         form.addRow("Default steps", self.default_steps)
@@ -90,6 +105,13 @@ class SettingsDialog(QDialog):
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
 
+    def _show_peak_memory(self) -> None:
+        from core.devices import MemoryMode
+        from core.memory_estimate import estimate_peak_gb
+
+        peak = estimate_peak_gb(MemoryMode(self.memory_mode.currentData()), weights=self.weights.currentData())
+        self.peak_memory.setText(f"Expected peak GPU memory with FLUX.1-dev at 1024×1024: about {peak:g} GB")
+
     def _browse(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Choose the cache folder")
         if folder:
@@ -101,6 +123,7 @@ class SettingsDialog(QDialog):
         settings.precision = self.precision.currentData()
         settings.weights = self.weights.currentData()
         settings.memory_mode = self.memory_mode.currentData()
+        settings.kv_cache_gb = float(self.kv_cache.value())
         settings.cache_folder = self.cache_folder.text().strip()
         settings.cache_size_gb = float(self.cache_size.value())
         settings.default_steps = int(self.default_steps.value())

@@ -28,11 +28,15 @@ PROGRESS_INTERVAL = 0.03
 def load_flux_model(choice: ModelChoice):
     """The default model loader: core.model_loading with the user's device, precision and memory mode."""
     from core.devices import MemoryMode
+    from core.kv_cache import SourceKVStore
     from core.model_loading import ModelSpec, load_model
 
-    return load_model(ModelSpec(model=choice.model, device=choice.device, dtype=choice.precision,
-                                memory_mode=MemoryMode(choice.memory_mode), hf_token=choice.hf_token,
-                                weights=choice.weights))
+    model = load_model(ModelSpec(model=choice.model, device=choice.device, dtype=choice.precision,
+                                 memory_mode=MemoryMode(choice.memory_mode), hf_token=choice.hf_token,
+                                 weights=choice.weights))
+    if choice.kv_cache_gb > 0:
+        model.source_kv_store = SourceKVStore(device_budget=0, host_budget=int(choice.kv_cache_gb * 1024**3))
+    return model
 
 
 def _leave_a_core_for_the_window() -> None:

@@ -27,3 +27,27 @@ def test_changed_settings_are_saved_and_the_next_edit_reloads_the_model(qtbot, w
                           check_params_cb=lambda text: text.startswith("Loading")):
         edit(qtbot, window, "a photo of a street in snow", "a photo of a street in snow at night")
     assert any((tmp_path / "caches").rglob("*.safetensors"))  # the caches moved to the chosen folder
+
+
+def test_dialog_shows_expected_peak_memory_and_keeps_the_re_edit_budget(qtbot, window):
+    dialog = SettingsDialog(window.settings, window)
+    dialog.memory_mode.setCurrentIndex(dialog.memory_mode.findData("none"))
+    dialog.weights.setCurrentIndex(dialog.weights.findData("model"))
+    bf16 = dialog.peak_memory.text()
+    dialog.weights.setCurrentIndex(dialog.weights.findData("fp8"))
+    fp8 = dialog.peak_memory.text()
+    assert "31.4 GB" in bf16 and "20.4 GB" in fp8  # FLUX.1-dev at 1024x1024, from core.memory_estimate
+    dialog.kv_cache.setValue(3)
+    dialog.apply_to(window.settings)
+    save_settings(window.settings)
+    assert load_settings().kv_cache_gb == 3.0
+    assert window.controller.model_choice().kv_cache_gb == 3.0
+
+
+def test_re_edit_budget_reaches_the_loaded_model():
+    from gui.jobs import ModelChoice
+    from gui.worker import load_flux_model
+
+    with_budget = load_flux_model(ModelChoice("tiny-random", device="cpu", kv_cache_gb=1.0))
+    assert with_budget.source_kv_store.host_budget == 1024**3
+    assert load_flux_model(ModelChoice("tiny-random", device="cpu")).source_kv_store is None
