@@ -66,6 +66,8 @@ def sample_with_injection(
     recorded the transformer runs only the edit rows. Returns every row's trajectory as
     (N+1, B, tokens, C) on the device.
     """
+    if source_kv is not None and source is None:
+        raise ValueError("recorded source K/V need a pinned source trajectory")
     controller = InjectionController()
     controller.text_len = cond.text_len
     latents = start
@@ -75,11 +77,11 @@ def sample_with_injection(
     with vital_layer_injection(model.pipeline.transformer, vital_layers, controller):
         for i in range(schedule.num_steps):
             controller.step = i
-            if pinned is not None and source_kv is not None and source_kv.replay(controller, i):
+            if source_kv is not None and source_kv.replay(controller, i):
                 velocity = model.velocity(latents[1:], schedule, i, edit_rows)
                 latents = torch.cat([pinned[i + 1 : i + 2], euler_step(latents[1:], velocity, schedule.delta(i))])
             else:
-                if pinned is not None and source_kv is not None:
+                if source_kv is not None:
                     source_kv.record(controller)
                 velocity = model.velocity(latents, schedule, i, cond)
                 latents = euler_step(latents, velocity, schedule.delta(i))
