@@ -151,7 +151,7 @@ class EditorController(QObject):
         from core.session.autosave import Autosave
         from core.session.session_editing import EditSession
 
-        session = EditSession(autosave=Autosave())
+        session = EditSession(autosave=Autosave(on_error=self.error.emit))
         try:
             if fill is not None:
                 fill(session)

@@ -10,12 +10,14 @@ removes the folder; a folder left behind is a crashed session that
 
 from __future__ import annotations
 
+import errno
 import json
+import logging
 import shutil
 import time
 import uuid
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 import psutil
 
@@ -24,6 +26,8 @@ from core.paths import data_dir
 from core.session.project_file import ProjectFileError
 from core.session.session_format import MANIFEST, DamagedSessionError, read_session, write_session
 from core.session.tree import EditTree
+
+log = logging.getLogger(__name__)
 
 # Files of nodes the tree does not know yet are kept this long: a front end may write a
 # finished result's files ahead (off its UI thread) before it adds the result to the tree.
@@ -39,9 +43,12 @@ def autosave_root() -> Path:
 class Autosave:
     """Keeps one session's autosave folder up to date with its tree."""
 
-    def __init__(self, folder: Optional[Path] = None) -> None:
+    def __init__(self, folder: Optional[Path] = None, on_error: Optional[Callable[[str], None]] = None) -> None:
         self.folder = Path(folder) if folder is not None else autosave_root() / uuid.uuid4().hex
         self._tree: Optional[EditTree] = None
+        # Told (once per failure streak) when an autosave cannot be written, e.g. the disk is full.
+        self.on_error = on_error
+        self.failing = False
 
     def attach(self, tree: EditTree) -> None:
         """Save ``tree`` after every change from now on (and right away when it has a root)."""
@@ -51,8 +58,21 @@ class Autosave:
             self.save(tree)
 
     def _on_change(self, event: str, node_id: Optional[str]) -> None:
-        if self._tree is not None and self._tree.root_id is not None:
+        # A failed autosave must never break the edit that triggered it: the result is in the
+        # tree either way, and the next change tries again.
+        if self._tree is None or self._tree.root_id is None:
+            return
+        try:
             self.save(self._tree)
+        except OSError as error:
+            log.warning("autosave to %s failed: %s", self.folder, error)
+            if not self.failing and self.on_error is not None:
+                reason = "the disk is full" if error.errno == errno.ENOSPC else (error.strerror or str(error))
+                self.on_error(f"Autosave failed ({reason}); your results are still open: free some space or "
+                              "save the project elsewhere")
+            self.failing = True
+        else:
+            self.failing = False
 
     def save(self, tree: EditTree) -> None:
         """Write new node files, then the manifest, then drop files of deleted nodes."""

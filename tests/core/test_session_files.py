@@ -141,3 +141,28 @@ def test_export_at_the_original_photo_size(engine, tmp_path):
         assert image.size == (96, 64)
     with pytest.raises(Exception, match="use .png, .jpg or .webp"):
         export_node(session.tree, cat.id, tmp_path / "c.gif")
+
+
+def test_a_full_disk_during_autosave_keeps_the_edit_and_says_so_once(engine, photo_file, monkeypatch):
+    import errno
+
+    import core.session.autosave as autosave_module
+
+    messages = []
+    session = EditSession(autosave=Autosave(on_error=messages.append))
+    root = session.open_photo(photo_file, "a photo")
+    real_write = autosave_module.atomic_write_bytes
+
+    def disk_full(path, data):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(autosave_module, "atomic_write_bytes", disk_full)
+    (cat,) = session.edit(engine, root.id, ["a photo of a cat"], **OPTIONS)
+    (dog,) = session.edit(engine, root.id, ["a photo of a dog"], **OPTIONS)
+    assert session.tree.current_id == dog.id and session.tree.contains(cat.id)
+    assert len(messages) == 1 and "disk is full" in messages[0]
+
+    monkeypatch.setattr(autosave_module, "atomic_write_bytes", real_write)
+    session.history.undo()  # the next change writes everything, the missed results included
+    assert not session.autosave.failing
+    assert {n.id for n in restore_autosave(session.autosave.folder).nodes()} == {root.id, cat.id, dog.id}
