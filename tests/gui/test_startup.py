@@ -90,9 +90,10 @@ def test_an_autosave_left_by_a_crash_is_offered_and_restored(qtbot, tmp_path):
 
     window = open_window(qtbot, AppSettings(model=TINY_MODEL, device="cpu"))
     try:
-        assert window.notice_bar.isVisible() and "unsaved session" in window.notice_bar.label.text()
+        qtbot.waitUntil(lambda: window.notice_bar.isVisible() and "unsaved session" in window.notice_bar.label.text(),
+                        timeout=ENGINE_TIMEOUT_MS)
         qtbot.mouseClick(window.notice_bar.button("Restore"), Qt.MouseButton.LeftButton)
-        assert window.history_panel.node_ids() == [root.id]
+        qtbot.waitUntil(lambda: window.history_panel.node_ids() == [root.id], timeout=ENGINE_TIMEOUT_MS)
         assert window.edit_panel.source_prompt.text() == "a photo of a street"
         assert not crashed.autosave.folder.exists()  # restored into this session's own autosave
     finally:
