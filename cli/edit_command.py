@@ -8,6 +8,7 @@ from pathlib import Path
 from cli.model_options import add_model_arguments, model_spec_from_args
 from cli.reverse_edit import reverse_edits
 from cli.terminal_progress import TerminalProgress
+from core.engine import Engine
 from core.latent_cache import cached_engine
 from core.errors import ParameterError
 from core.image_files import save_png, side_by_side

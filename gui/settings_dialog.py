@@ -95,7 +95,7 @@ class SettingsDialog(QDialog):
         form.addRow("Cache folder", folder_row)
         form.addRow("Latent cache size", self.cache_size)
         form.addRow("Default steps", self.default_steps)
-        note = QLabel("Device, precision, weights and memory mode take effect with the next edit "
+        note = QLabel("Device, precision, weights, memory mode and re-edit memory take effect with the next edit "
                       "(the model reloads).")
         note.setObjectName("hint")
         note.setWordWrap(True)

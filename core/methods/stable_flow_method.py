@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from core.cache_keys import inversion_key
-from core.latents import decode_latents, encode_image
+from core.latents import encode_image
 from core.methods.base import EditRequest, EditResult, InversionStore
 from core.methods.params import merge_params, require_int, require_non_negative, require_positive
 from core.model import FluxModel

@@ -4,7 +4,7 @@ import numpy as np
 import torch
 
 from core.devices import MemoryMode
-from core.fp8_weights import Fp8Linear, transformer_to_fp8
+from core.fp8_weights import Fp8Linear
 from core.memory_estimate import estimate_peak_gb, memory_table
 from core.model_loading import ModelSpec, load_model
 from core.stable_flow import generate_edits
