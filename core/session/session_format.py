@@ -51,9 +51,10 @@ def session_entries(tree: EditTree) -> list[tuple[str, Callable[[], bytes]]]:
     for node in tree.nodes():
         image = tree.image(node.id)
         entries.append((image_name(node.id), lambda image=image: png_bytes(image)))
-        trajectory = tree.trajectory(node.id)
-        if trajectory is not None and node.trajectory_id:
-            entries.append((trajectory_name(node.trajectory_id), lambda t=trajectory: trajectory_to_bytes(t)))
+        if node.trajectory_id and tree.has_trajectory(node.id):
+            # Read lazily: a spilled trajectory is only loaded when its entry is really written.
+            entries.append((trajectory_name(node.trajectory_id),
+                            lambda node_id=node.id: trajectory_to_bytes(tree.trajectory(node_id))))
     return entries
 
 

@@ -15,6 +15,7 @@ from PIL import Image
 from core.errors import ParameterError
 from core.session.node import EditNode
 from core.session.operations import AddNodes, DeleteBranch, SetCurrent
+from core.session.trajectory_store import DEFAULT_IN_MEMORY, TrajectoryStore
 from core.trajectory import Trajectory
 
 __all__ = ["EditNode", "EditTree", "AddNodes", "SetCurrent", "DeleteBranch", "TreeListener"]
@@ -23,14 +24,18 @@ TreeListener = Callable[[str, Optional[str]], None]
 
 
 class EditTree:
-    """Nodes, their images (at working size) and latent trajectories, and the current node."""
+    """Nodes, their images (at working size) and latent trajectories, and the current node.
 
-    def __init__(self) -> None:
+    Only the ``trajectories_in_memory`` most recently used trajectories stay in memory; the
+    others wait in a scratch folder (see :mod:`core.session.trajectory_store`).
+    """
+
+    def __init__(self, trajectories_in_memory: int = DEFAULT_IN_MEMORY) -> None:
         self.root_id: Optional[str] = None
         self.current_id: Optional[str] = None
         self._nodes: dict[str, EditNode] = {}  # insertion order is creation order
         self._images: dict[str, Image.Image] = {}
-        self._trajectories: dict[str, Trajectory] = {}
+        self._trajectories = TrajectoryStore(trajectories_in_memory)
         self._deleted: set[str] = set()
         self._listeners: list[TreeListener] = []
 
@@ -59,6 +64,10 @@ class EditTree:
         """The node's latent trajectory, or None when its method produced none."""
         self.node(node_id)
         return self._trajectories.get(node_id)
+
+    def has_trajectory(self, node_id: str) -> bool:
+        """Whether the node has a trajectory (without reading a spilled one back)."""
+        return node_id in self._trajectories
 
     def children(self, node_id: str) -> list[EditNode]:
         """Live children of ``node_id`` in creation order."""
