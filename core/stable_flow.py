@@ -100,7 +100,10 @@ def _trajectories(history: torch.Tensor, schedule: Schedule, prompts, guidance, 
     ]
 
 
-def _decode(model: FluxModel, latents: torch.Tensor, height: int, width: int, control: JobControl):
+def decode_with_progress(
+    model: FluxModel, latents: torch.Tensor, height: int, width: int, control: JobControl
+) -> list[Image.Image]:
+    """Decode packed latents (B, tokens, C) to images, reporting a "decode" step (cancellable before it)."""
     control.check()
     images = decode_latents(model.pipeline, latents, height, width, model.device)
     control.step("decode", 1, 1)
@@ -130,7 +133,7 @@ def generate_edits(
     noise = shared_noise(seed, model.image_tokens(height, width), model.latent_channels, model.device, model.dtype)
     start = noise.expand(len(prompts), -1, -1).contiguous()
     history = sample_with_injection(model, start, cond, schedule, vital_layers, control)
-    images = _decode(model, history[-1], height, width, control)
+    images = decode_with_progress(model, history[-1], height, width, control)
     return EditOutput(images, _trajectories(history, schedule, prompts, guidances, height, width), list(prompts), vital_layers)
 
 
@@ -204,7 +207,7 @@ def edit_from_trajectory(
         source_kv = SourceKVSession(kv_store, kv_store.source(key, vital_layers), model.device)
     history = sample_with_injection(model, start, cond, schedule, vital_layers, control, source=source,
                                     source_kv=source_kv)
-    images = _decode(model, history[-1], height, width, control)
+    images = decode_with_progress(model, history[-1], height, width, control)
     trajectories = _trajectories(history, schedule, prompts, guidances, height, width)
     return EditOutput(images, trajectories, prompts, vital_layers)
 

@@ -9,12 +9,12 @@ from typing import Any, Callable, Optional, Sequence
 import torch
 from PIL import Image
 
-from core.latents import decode_latents, encode_image, shared_noise
+from core.latents import encode_image, shared_noise
 from core.methods.base import EditRequest, EditResult
 from core.model import Conditioning, FluxModel
 from core.progress import JobControl
 from core.schedule import Schedule, euler_step
-from core.stable_flow import GENERATED_GUIDANCE, GENERATED_STEPS
+from core.stable_flow import GENERATED_GUIDANCE, GENERATED_STEPS, decode_with_progress
 from core.trajectory import Trajectory
 
 
@@ -86,7 +86,7 @@ def generate_source(model: FluxModel, request: EditRequest, control: JobControl)
                          model.dtype)
     history = euler_sample(model, noise[None], cond, schedule, 0, control, "sample")
     trajectory = trajectory_of(history, 0, schedule, height, width, request.source_prompt, GENERATED_GUIDANCE)
-    image = decode(model, history[-1], height, width, control)[0]
+    image = decode_with_progress(model, history[-1], height, width, control)[0]
     return Source(history[-1].to(torch.float32), height, width, image, trajectory)
 
 
@@ -100,17 +100,9 @@ def prepare_source(model: FluxModel, request: EditRequest, control: JobControl) 
     if request.source is not None:
         known = request.source
         latent = known.latents[-1:].to(device=model.device, dtype=torch.float32)
-        image = decode(model, latent, known.height, known.width, control)[0]
+        image = decode_with_progress(model, latent, known.height, known.width, control)[0]
         return Source(latent, known.height, known.width, image, known)
     return generate_source(model, request, control)
-
-
-def decode(model: FluxModel, latents: torch.Tensor, height: int, width: int, control: JobControl) -> list[Image.Image]:
-    """Decode packed latents (B, tokens, C) to images, reporting a "decode" step."""
-    control.check()
-    images = decode_latents(model.pipeline, latents.to(model.dtype), height, width, model.device)
-    control.step("decode", 1, 1)
-    return images
 
 
 def edit_result(
@@ -123,7 +115,7 @@ def edit_result(
     trajectories: Optional[list[Optional[Trajectory]]] = None,
 ) -> EditResult:
     """Decode the edited latents (one row per target prompt) into the method's result."""
-    images = decode(model, latents, source.height, source.width, control)
+    images = decode_with_progress(model, latents, source.height, source.width, control)
     if trajectories is None:
         trajectories = [None] * len(images)
     return EditResult(images, trajectories, source.image, source.trajectory, method, params)
