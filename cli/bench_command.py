@@ -12,7 +12,9 @@ from PIL import Image
 from cli.model_options import add_model_arguments, model_spec_from_args
 from core.atomic import atomic_write_text
 from core.benchmark import BenchmarkReport, run_benchmark
-from core.errors import ParameterError
+from core.errors import device_memory_guard
+from core.images import check_side
+from core.methods.params import require_int
 from core.model_loading import load_model
 from core.speed_options import parse_speed_config
 from core.vital_layers import vital_layers_for
@@ -62,16 +64,15 @@ def run(args: argparse.Namespace) -> int:
     configs = [config.strip() for config in args.configs.split(",") if config.strip()]
     for config in configs:
         parse_speed_config(config)
-    if args.steps < 1:
-        raise ParameterError("--steps must be at least 1")
-    for name in ("height", "width"):
-        if getattr(args, name) % 16 or getattr(args, name) < 16:
-            raise ParameterError(f"--{name} must be a multiple of 16")
+    require_int({"--steps": args.steps}, "--steps", 1)
+    check_side("--height", args.height)
+    check_side("--width", args.width)
     model = load_model(model_spec_from_args(args))
     layers = vital_layers_for(model.model_id, model.layout, args.vital_layers)
     photo = _synthetic_photo(args.width, args.height)
-    reports = [run_benchmark(model, photo, steps=args.steps, vital_layers=layers, config=config,
-                             max_sequence_length=args.max_sequence_length) for config in configs]
+    with device_memory_guard():
+        reports = [run_benchmark(model, photo, steps=args.steps, vital_layers=layers, config=config,
+                                 max_sequence_length=args.max_sequence_length) for config in configs]
     print(format_table(reports))
     if args.output is not None:
         atomic_write_text(args.output, json.dumps({"model": model.model_id,

@@ -8,8 +8,10 @@ from pathlib import Path
 from cli.model_options import add_model_arguments, model_spec_from_args
 from cli.terminal_progress import TerminalProgress
 from core.errors import ParameterError
-from core.images import DEFAULT_MAX_PIXELS
-from core.latent_cache import DEFAULT_LATENT_CACHE_BYTES, cached_engine
+from core.engine import check_seed
+from core.images import DEFAULT_MAX_PIXELS, check_pixel_budget, check_side
+from core.latent_cache import DEFAULT_LATENT_CACHE_BYTES, cache_bytes_from_gb, cached_engine
+from core.methods.params import require_int
 from core.model_loading import load_model
 from core.progress import JobControl
 from core.prompts import check_prompt
@@ -61,12 +63,14 @@ def _check(args: argparse.Namespace) -> None:
     check_prompt(args.source_prompt or args.prompt, "source prompt")
     for index, prompt in enumerate(args.edits, start=1):
         check_prompt(prompt, f"edit prompt {index}")
-    for name in ("height", "width"):
-        value = getattr(args, name)
-        if args.prompt is not None and (value < 16 or value % 16):
-            raise ParameterError(f"--{name} must be a multiple of 16 and at least 16 (got {value})")
-    if args.latent_cache_gb <= 0:
-        raise ParameterError("--latent-cache-gb must be positive")
+    if args.prompt is not None:
+        check_side("--height", args.height)
+        check_side("--width", args.width)
+    check_pixel_budget(args.max_pixels)
+    check_seed(args.seed)
+    cache_bytes_from_gb(args.latent_cache_gb, "--latent-cache-gb")
+    if args.steps is not None:
+        require_int({"--steps": args.steps}, "--steps", 1)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -84,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
     control = JobControl(on_progress=progress)
     try:
         model = load_model(model_spec_from_args(args))
-        engine = cached_engine(model, int(args.latent_cache_gb * 1000**3))
+        engine = cached_engine(model, cache_bytes_from_gb(args.latent_cache_gb))
         edits = list(args.edits)
         if args.prompt is not None:
             session.start_generated(engine, args.prompt, [edits.pop(0)], height=args.height, width=args.width,

@@ -10,7 +10,7 @@ from pathlib import Path
 from cli.model_options import add_model_arguments, model_spec_from_args
 from cli.terminal_progress import TerminalProgress
 from core.devices import resolve_device, resolve_dtype
-from core.errors import Cancelled, ParameterError
+from core.errors import Cancelled, ParameterError, device_memory_guard
 from core.model_loading import KNOWN_MODELS, load_model
 from core.progress import JobControl
 from core.similarity import DEFAULT_METRIC_MODEL, load_metric_model
@@ -124,8 +124,9 @@ def run(args: argparse.Namespace) -> int:
 
     progress = TerminalProgress()
     try:
-        detection = detect_vital_layers(model, embedder, settings, partial_path=partial, resume=args.resume,
-                                        image_dir=args.save_images, control=JobControl(on_progress=progress))
+        with device_memory_guard():
+            detection = detect_vital_layers(model, embedder, settings, partial_path=partial, resume=args.resume,
+                                            image_dir=args.save_images, control=JobControl(on_progress=progress))
     except (Cancelled, KeyboardInterrupt):
         progress.close()
         if partial.exists():

@@ -8,12 +8,12 @@ from pathlib import Path
 from cli.model_options import add_model_arguments, model_spec_from_args
 from cli.reverse_edit import reverse_edits
 from cli.terminal_progress import TerminalProgress
-from core.engine import Engine
+from core.engine import Engine, validate_request
 from core.latent_cache import cached_engine
 from core.errors import ParameterError
 from core.image_files import save_png, side_by_side
-from core.images import DEFAULT_MAX_PIXELS, load_image, resize_to_working_size
-from core.methods import METHODS, dual, flowalign, flowedit, get_method, sdedit
+from core.images import DEFAULT_MAX_PIXELS, check_pixel_budget, load_image, resize_to_working_size
+from core.methods import METHODS, dual, flowalign, flowedit, sdedit
 from core.methods.base import EditRequest, EditResult
 from core.model_loading import load_model
 from core.progress import JobControl
@@ -128,19 +128,14 @@ def build_request(args: argparse.Namespace, params: dict) -> EditRequest:
         raise ParameterError("give at least two prompts: first the one describing the image, then one or more edits")
     image = None
     if args.input_image is not None:
-        image = resize_to_working_size(load_image(args.input_image), args.max_pixels)
-    else:
-        for name in ("height", "width"):
-            value = getattr(args, name)
-            if value < 16 or value % 16:
-                raise ParameterError(f"--{name} must be a multiple of 16 and at least 16 (got {value})")
+        image = resize_to_working_size(load_image(args.input_image), check_pixel_budget(args.max_pixels))
     layers = None if args.vital_layers is None else tuple(parse_vital_layers(args.vital_layers))
     request = EditRequest(
         method=args.method, source_prompt=args.prompts[0],
         target_prompts=tuple(args.prompts[1:]), image=image, height=args.height, width=args.width, seed=args.seed,
         params=params, max_sequence_length=args.max_sequence_length, vital_layers=layers,
     )
-    get_method(request.method).resolve_params(request)
+    validate_request(request)
     return request
 
 

@@ -9,7 +9,7 @@ import traceback
 from datetime import datetime
 from typing import Callable
 
-from core.errors import Cancelled, UserError
+from core.errors import Cancelled, OutOfMemoryError, UserError
 from core.paths import log_dir
 
 EXIT_OK = 0
@@ -36,16 +36,14 @@ def _write_crash_log(error: BaseException) -> str:
         return "not written: the log folder is not writable"
 
 
-def _is_out_of_memory(error: BaseException) -> bool:
-    import torch
-
-    return isinstance(error, torch.cuda.OutOfMemoryError) or "out of memory" in str(error).lower()
-
-
 def run_guarded(command: Callable[[], int]) -> int:
     """Run a CLI command; map every failure to one stderr line and an exit code."""
     try:
         return command()
+    except OutOfMemoryError:
+        print("error: out of GPU memory: try --weights fp8, --cpu-offload, a smaller --max-pixels, or fewer prompts",
+              file=sys.stderr)
+        return EXIT_USER_ERROR
     except UserError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USER_ERROR
@@ -61,10 +59,6 @@ def run_guarded(command: Callable[[], int]) -> int:
               f"details in {where}", file=sys.stderr)
         return EXIT_INTERNAL
     except Exception as error:  # the last line of defence: never show a traceback
-        if _is_out_of_memory(error):
-            print("error: out of GPU memory: try --cpu-offload, a smaller --max-pixels, or fewer prompts",
-                  file=sys.stderr)
-            return EXIT_USER_ERROR
         where = _write_crash_log(error)
         logging.getLogger(__name__).debug("internal error", exc_info=True)
         print(f"internal error: {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''} "

@@ -1,15 +1,56 @@
-"""The engine: one entry point that runs any editing method on a loaded model."""
+"""The engine: one entry point that runs any editing method on a loaded model.
+
+Every rule a request must follow (prompts, sizes, seed, sequence length, the method's own
+parameters) is checked here, so the command line and the editor only translate their
+inputs and show the one line a :class:`~core.errors.ParameterError` carries.
+"""
 
 from __future__ import annotations
 
 from typing import Optional
 
-from core.errors import ParameterError
+from core.errors import ParameterError, device_memory_guard
+from core.images import check_side
 from core.methods import get_method
 from core.methods.base import EditRequest, EditResult, InversionStore
 from core.model import FluxModel
 from core.progress import JobControl
 from core.prompts import check_prompt
+from core.vital_layers import validate_vital_layers
+
+MAX_SEED = 2**64 - 1  # torch generators take 64-bit seeds
+MAX_SEQUENCE_LENGTH_LIMIT = 512  # T5's longest input in FLUX
+
+
+def check_seed(seed: object) -> int:
+    """A seed: a whole number from 0 to 2**64 - 1."""
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+        raise ParameterError(f"the seed must be a whole number from 0 to {MAX_SEED} (got {str(seed)[:40]})")
+    return seed
+
+
+def validate_request(request: EditRequest) -> dict:
+    """Check everything about a request that needs no model; returns the method's resolved params."""
+    check_prompt(request.source_prompt, "source prompt")
+    if not request.target_prompts:
+        raise ParameterError("give at least one edit prompt")
+    for index, prompt in enumerate(request.target_prompts, start=1):
+        check_prompt(prompt, f"edit prompt {index}")
+    if request.image is not None and request.source is not None:
+        raise ParameterError("an edit starts from a photo or from a known result, not both")
+    msl = request.max_sequence_length
+    if isinstance(msl, bool) or not isinstance(msl, int) or not 1 <= msl <= MAX_SEQUENCE_LENGTH_LIMIT:
+        raise ParameterError(f"max sequence length must be between 1 and {MAX_SEQUENCE_LENGTH_LIMIT} (got {msl})")
+    check_seed(request.seed)
+    if request.image is not None:
+        size, what = request.image.size, "the photo's working"
+    elif request.source is not None:
+        size, what = (request.source.width, request.source.height), "the source's"
+    else:
+        size, what = (request.width, request.height), "the"
+    check_side(f"{what} width", size[0])
+    check_side(f"{what} height", size[1])
+    return get_method(request.method).resolve_params(request)
 
 
 class Engine:
@@ -21,18 +62,14 @@ class Engine:
 
     def validate(self, request: EditRequest) -> dict:
         """Check prompts and parameters without running anything; returns the resolved params."""
-        check_prompt(request.source_prompt, "source prompt")
-        if not request.target_prompts:
-            raise ParameterError("give at least one edit prompt")
-        for index, prompt in enumerate(request.target_prompts, start=1):
-            check_prompt(prompt, f"edit prompt {index}")
-        if request.image is not None and request.source is not None:
-            raise ParameterError("an edit starts from a photo or from a known result, not both")
-        if not 1 <= request.max_sequence_length <= 512:
-            raise ParameterError("max sequence length must be between 1 and 512")
-        return get_method(request.method).resolve_params(request)
+        params = validate_request(request)
+        if request.vital_layers is not None:
+            validate_vital_layers(request.vital_layers, self.model.layout)
+        return params
 
     def run(self, request: EditRequest, control: Optional[JobControl] = None) -> EditResult:
-        """Validate, then run the request's method."""
+        """Validate, then run the request's method; running out of device memory raises
+        :class:`~core.errors.OutOfMemoryError`."""
         self.validate(request)
-        return get_method(request.method).run(self.model, request, control or JobControl(), self.inversion_store)
+        with device_memory_guard():
+            return get_method(request.method).run(self.model, request, control or JobControl(), self.inversion_store)

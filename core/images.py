@@ -13,6 +13,8 @@ from core.errors import InputImageError, ParameterError
 
 DEFAULT_MAX_PIXELS = 1024 * 1024
 SIZE_MULTIPLE = 16
+# The largest side the model works at (FLUX is trained up to about 2 megapixels).
+MAX_SIDE = 4096
 # Photos beyond this are refused rather than decoded (a decompression bomb guard that still
 # admits 100+ megapixel camera files).
 MAX_DECODE_PIXELS = 400_000_000
@@ -20,15 +22,36 @@ MAX_DECODE_PIXELS = 400_000_000
 Image.MAX_IMAGE_PIXELS = MAX_DECODE_PIXELS
 
 
+def check_side(name: str, value: object) -> int:
+    """One side of a working size: a whole multiple of 16 from 16 to :data:`MAX_SIDE`."""
+    if isinstance(value, bool) or not isinstance(value, int) or value % SIZE_MULTIPLE or \
+            not SIZE_MULTIPLE <= value <= MAX_SIDE:
+        raise ParameterError(
+            f"{name} must be a multiple of {SIZE_MULTIPLE} from {SIZE_MULTIPLE} to {MAX_SIDE} (got {value})"
+        )
+    return value
+
+
+def check_pixel_budget(max_pixels: object) -> int:
+    """A photo pixel budget: a whole number from 16x16 to MAX_SIDE x MAX_SIDE."""
+    if isinstance(max_pixels, bool) or not isinstance(max_pixels, int) or \
+            not SIZE_MULTIPLE * SIZE_MULTIPLE <= max_pixels <= MAX_SIDE * MAX_SIDE:
+        raise ParameterError(
+            f"the pixel budget must be from {SIZE_MULTIPLE * SIZE_MULTIPLE} to {MAX_SIDE * MAX_SIDE} (got {max_pixels})"
+        )
+    return max_pixels
+
+
 def working_size(width: int, height: int, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[int, int]:
-    """Size the model works at: aspect kept, at most ``max_pixels``, sides multiples of 16.
+    """Size the model works at: aspect kept, at most ``max_pixels`` and :data:`MAX_SIDE`, sides multiples of 16.
 
     An image that already fits the budget with sides that are multiples of 16 keeps its size.
     """
-    if max_pixels < SIZE_MULTIPLE * SIZE_MULTIPLE:
-        raise ParameterError(f"the pixel budget must be at least {SIZE_MULTIPLE * SIZE_MULTIPLE}")
-    if width * height > max_pixels:
-        scale = math.sqrt(max_pixels / (width * height))
+    check_pixel_budget(max_pixels)
+    if width < SIZE_MULTIPLE or height < SIZE_MULTIPLE:
+        raise InputImageError(f"the image is too small: each side must be at least {SIZE_MULTIPLE} pixels")
+    scale = min(math.sqrt(max_pixels / (width * height)), MAX_SIDE / max(width, height))
+    if scale < 1:
         width, height = int(width * scale), int(height * scale)
     width -= width % SIZE_MULTIPLE
     height -= height % SIZE_MULTIPLE
@@ -40,12 +63,18 @@ def working_size(width: int, height: int, max_pixels: int = DEFAULT_MAX_PIXELS) 
     return width, height
 
 
+# The value that means full white in each high-bit-depth mode: the scale comes from the mode,
+# never from the pixels (a dark 16-bit photo stays dark). "I" is how 16-bit files are read;
+# "F" images (float TIFFs) hold 0..1.
+_WHITE_OF_MODE = {"I;16": 65535.0, "I;16B": 65535.0, "I;16L": 65535.0, "I;16N": 65535.0, "I": 65535.0, "F": 1.0}
+
+
 def _to_rgb(image: Image.Image) -> Image.Image:
     """Any PIL mode to 8-bit RGB; transparency is flattened onto white."""
-    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
-        array = np.asarray(image, dtype=np.float64)
-        top = 65535.0 if image.mode.startswith("I") and array.max() > 255 else 255.0
-        image = Image.fromarray(np.clip(array / top * 255.0 + 0.5, 0, 255).astype(np.uint8), "L")
+    white = _WHITE_OF_MODE.get(image.mode)
+    if white is not None:
+        array = np.nan_to_num(np.asarray(image, dtype=np.float64), nan=0.0, posinf=white, neginf=0.0)
+        image = Image.fromarray(np.clip(array / white * 255.0 + 0.5, 0, 255).astype(np.uint8), "L")
     if image.mode == "P" and "transparency" in image.info:
         image = image.convert("RGBA")
     if image.mode in ("RGBA", "LA", "PA", "RGBa", "La"):

@@ -13,26 +13,14 @@ evicted first.
 
 from __future__ import annotations
 
-import hashlib
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import torch
 
-from core.trajectory import Trajectory
 
 DEFAULT_DEVICE_BUDGET = 0
 DEFAULT_HOST_BUDGET = 8 * 1024**3
-
-
-def source_kv_key(source: Trajectory, layers: tuple[int, ...], max_sequence_length: int, model_id: str) -> str:
-    """Everything the source row's K/V depend on: its latents, schedule, prompt, guidance, layers."""
-    digest = hashlib.sha256()
-    for tensor in (source.latents, source.sigmas):
-        digest.update(tensor.detach().to("cpu").contiguous().view(torch.uint8).numpy().tobytes())
-    digest.update(repr((source.prompt, source.guidance, layers, max_sequence_length, model_id,
-                        str(source.latents.dtype))).encode())
-    return digest.hexdigest()
 
 
 @dataclass

@@ -12,25 +12,31 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import os
 import re
 import time
 from pathlib import Path
 from typing import Optional
 
+import torch
+from safetensors import SafetensorError
 from safetensors.torch import load as load_tensors
 from safetensors.torch import save as save_tensors
 
 from core.atomic import atomic_write_bytes, atomic_write_text
-from core.cache_keys import CACHE_FORMAT_VERSION
+from core.cache_keys import CACHE_FORMAT_VERSION, prompt_key
 from core.engine import Engine
+from core.errors import ParameterError
 from core.model import FluxModel
 from core.paths import cache_dir
 from core.prompts import PromptEmbedding
 from core.session.trajectory_files import trajectory_from_bytes, trajectory_to_bytes
-from core.trajectory import Trajectory
+from core.trajectory import ExpectedTrajectory, Trajectory
 
 DEFAULT_LATENT_CACHE_BYTES = 20 * 1000**3
+# A cache cap below this could not hold one inversion of a small photo; above it is a typo.
+MIN_CACHE_GB, MAX_CACHE_GB = 0.01, 100_000.0
 DEFAULT_PROMPT_CACHE_BYTES = 2 * 1000**3
 # Leftovers of a killed writer (temp files, data without its JSON) older than this are removed.
 STALE_SECONDS = 3600
@@ -38,6 +44,14 @@ _DATA = ".safetensors"
 _INFO = ".json"
 _KEY = re.compile(r"[0-9a-f]{16,128}")
 log = logging.getLogger(__name__)
+
+
+def cache_bytes_from_gb(gigabytes: float, what: str = "the latent cache size") -> int:
+    """A cache cap given in GB (10**9 bytes) as bytes; refuses NaN, infinity and absurd sizes."""
+    if isinstance(gigabytes, bool) or not isinstance(gigabytes, (int, float)) or not math.isfinite(gigabytes) or \
+            not MIN_CACHE_GB <= gigabytes <= MAX_CACHE_GB:
+        raise ParameterError(f"{what} must be from {MIN_CACHE_GB:g} to {MAX_CACHE_GB:g} GB (got {gigabytes})")
+    return int(gigabytes * 1000**3)
 
 
 class FileCache:
@@ -56,21 +70,26 @@ class FileCache:
         return self.folder / f"{key}{_DATA}", self.folder / f"{key}{_INFO}"
 
     def read(self, key: str) -> Optional[tuple[bytes, dict]]:
-        """The entry's bytes and metadata, or None (a damaged entry is deleted first)."""
+        """The entry's bytes and metadata, or None.
+
+        An entry that cannot be read (garbled bytes or JSON, not UTF-8, data missing or not
+        matching its checksum, another key or cache format in its metadata) is deleted first.
+        """
         data_path, info_path = self._paths(key)
         try:
-            info_text = info_path.read_text(encoding="utf-8")
+            info_bytes = info_path.read_bytes()
         except OSError:  # not cached (or the cache folder is unusable)
             self.misses += 1
             return None
         try:
-            info = json.loads(info_text)
+            info = json.loads(info_bytes.decode("utf-8"))
             data = data_path.read_bytes()
-        except (OSError, ValueError):  # garbled JSON, or the data file is gone
-            return self.discard_damaged(key)
-        if not isinstance(info, dict) or len(data) != info.get("bytes") or \
-                hashlib.sha256(data).hexdigest() != info.get("sha256"):
-            return self.discard_damaged(key)
+        except (OSError, ValueError):  # garbled or non-UTF-8 JSON, or the data file is gone
+            return self.discard_damaged(key, "its metadata or data cannot be read")
+        if not isinstance(info, dict) or info.get("key") != key or info.get("format") != CACHE_FORMAT_VERSION:
+            return self.discard_damaged(key, "its metadata belongs to another key or cache format")
+        if len(data) != info.get("bytes") or hashlib.sha256(data).hexdigest() != info.get("sha256"):
+            return self.discard_damaged(key, "its data does not match its checksum")
         try:
             os.utime(info_path)  # least recently used = oldest JSON modification time
         except OSError:
@@ -78,9 +97,9 @@ class FileCache:
         self.hits += 1
         return data, info
 
-    def discard_damaged(self, key: str) -> None:
-        """Delete an entry found damaged; it counts as a miss."""
-        log.warning("cache entry %s in %s is damaged; it will be recomputed", key[:12], self.folder)
+    def discard_damaged(self, key: str, reason: str) -> None:
+        """Delete an entry that cannot be used (``reason`` says why); it counts as a miss, not a hit."""
+        log.warning("cache entry %s in %s is not usable (%s); it will be recomputed", key[:12], self.folder, reason)
         self.recovered += 1
         self.misses += 1
         self.discard(key)
@@ -168,22 +187,34 @@ class DiskLatentCache:
     def __init__(self, folder: Optional[Path] = None, max_bytes: int = DEFAULT_LATENT_CACHE_BYTES) -> None:
         self.files = FileCache(folder or cache_dir() / "latents", max_bytes)
 
-    def get(self, key: str) -> Optional[Trajectory]:
-        """The stored trajectory, or None on a miss or a damaged entry (which is deleted)."""
+    def get(self, key: str, expected: Optional[ExpectedTrajectory] = None) -> Optional[Trajectory]:
+        """The stored trajectory, or None on a miss.
+
+        An entry that is damaged, whose metadata disagrees with its tensors, or that does not
+        fit ``expected`` (prompt, size, steps, shape, dtype, finite values) is deleted.
+        """
         entry = self.files.read(key)
         if entry is None:
             return None
         data, info = entry
         try:
             trajectory = trajectory_from_bytes(data)
-        except ValueError:
-            return self.files.discard_damaged(key)
-        if list(trajectory.latents.shape) != info.get("shape"):
-            return self.files.discard_damaged(key)
+        except ValueError as error:
+            return self.files.discard_damaged(key, str(error))
+        stored = [list(trajectory.latents.shape), str(trajectory.latents.dtype), trajectory.prompt,
+                  trajectory.height, trajectory.width]
+        if stored != [info.get(name) for name in ("shape", "dtype", "prompt", "height", "width")]:
+            return self.files.discard_damaged(key, "its metadata disagrees with its tensors")
+        reason = expected.mismatch(trajectory) if expected is not None else None
+        if reason is not None:
+            return self.files.discard_damaged(key, reason)
         return trajectory
 
     def put(self, key: str, trajectory: Trajectory) -> None:
-        """Store ``trajectory`` under ``key`` (skipped when it alone exceeds the cap)."""
+        """Store ``trajectory`` under ``key`` (skipped when it alone exceeds the cap or is not finite)."""
+        if not bool(torch.isfinite(trajectory.latents).all()):
+            log.warning("not caching inversion %s: its latents hold NaN or infinite values", key[:12])
+            return
         info = {"shape": list(trajectory.latents.shape), "dtype": str(trajectory.latents.dtype),
                 "prompt": trajectory.prompt, "height": trajectory.height, "width": trajectory.width}
         self.files.write(key, trajectory_to_bytes(trajectory), info)
@@ -192,39 +223,43 @@ class DiskLatentCache:
 class DiskPromptCache:
     """Prompt embeddings of one model on disk (``cache_dir()/prompts``), for :class:`~core.prompts.PromptEncoder`.
 
-    Keys cover the model id and revision, dtype, device type, prompt and max sequence length.
+    Keys come from :func:`core.cache_keys.prompt_key`.
     """
 
     def __init__(self, model: FluxModel, folder: Optional[Path] = None,
                  max_bytes: int = DEFAULT_PROMPT_CACHE_BYTES) -> None:
         self.files = FileCache(folder or cache_dir() / "prompts", max_bytes)
-        self._model_fields = {"model": model.model_id, "revision": model.revision, "dtype": str(model.dtype),
-                              "device": model.device.type, "format": CACHE_FORMAT_VERSION}
+        self._model = model.identity
 
     def _key(self, prompt: str, max_sequence_length: int) -> str:
-        fields = {**self._model_fields, "prompt": prompt, "max_sequence_length": max_sequence_length}
-        return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
+        return prompt_key(self._model, prompt=prompt, max_sequence_length=max_sequence_length)
 
     def get(self, prompt: str, max_sequence_length: int) -> Optional[PromptEmbedding]:
-        """The stored embedding, or None."""
+        """The stored embedding, or None (an entry for another prompt or shape is deleted)."""
         key = self._key(prompt, max_sequence_length)
         entry = self.files.read(key)
         if entry is None:
             return None
+        data, info = entry
         try:
-            tensors = load_tensors(entry[0])
+            tensors = load_tensors(data)
             embedding = PromptEmbedding(tokens=tensors["tokens"], pooled=tensors["pooled"])
-        except Exception:  # safetensors' own error types for damaged bytes
-            return self.files.discard_damaged(key)
-        if [list(embedding.tokens.shape), list(embedding.pooled.shape)] != entry[1].get("shapes"):
-            return self.files.discard_damaged(key)
+        except (SafetensorError, KeyError, ValueError) as error:
+            return self.files.discard_damaged(key, f"its tensors cannot be read ({type(error).__name__})")
+        if [list(embedding.tokens.shape), list(embedding.pooled.shape)] != info.get("shapes") or \
+                info.get("prompt") != prompt or info.get("max_sequence_length") != max_sequence_length:
+            return self.files.discard_damaged(key, "its metadata disagrees with the prompt asked for")
+        if embedding.tokens.shape[:2] != (1, max_sequence_length) or not all(
+                bool(torch.isfinite(t).all()) for t in (embedding.tokens, embedding.pooled)):
+            return self.files.discard_damaged(key, "its embeddings have the wrong length or are not finite")
         return embedding
 
     def put(self, prompt: str, max_sequence_length: int, embedding: PromptEmbedding) -> None:
         """Store an embedding."""
         tensors = {"tokens": embedding.tokens.contiguous(), "pooled": embedding.pooled.contiguous()}
         shapes = [list(embedding.tokens.shape), list(embedding.pooled.shape)]
-        self.files.write(self._key(prompt, max_sequence_length), save_tensors(tensors), {"shapes": shapes})
+        self.files.write(self._key(prompt, max_sequence_length), save_tensors(tensors),
+                         {"shapes": shapes, "prompt": prompt, "max_sequence_length": max_sequence_length})
 
 
 def cached_engine(model: FluxModel, latent_cache_bytes: int = DEFAULT_LATENT_CACHE_BYTES) -> Engine:

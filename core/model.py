@@ -8,6 +8,7 @@ from typing import Optional, Sequence
 import torch
 from diffusers import FluxPipeline
 
+from core.cache_keys import ModelIdentity
 from core.injection import block_layout
 from core.kv_cache import SourceKVStore
 from core.latents import image_position_ids, num_image_tokens
@@ -51,6 +52,8 @@ class FluxModel:
     device: torch.device
     dtype: torch.dtype
     revision: Optional[str] = None
+    weights: str = "model"  # "model" (the checkpoint's precision) or "fp8" (transformer weights stored in FP8)
+    fingerprint: Optional[str] = None  # a local folder's weights (core.cache_keys.folder_fingerprint)
     prompt_encoder: PromptEncoder = field(init=False)
     transformer_calls: int = field(default=0, init=False)
     # Recorded source-row K/V for re-edits (see core/kv_cache.py); None turns the speed-up off.
@@ -58,6 +61,12 @@ class FluxModel:
 
     def __post_init__(self) -> None:
         self.prompt_encoder = PromptEncoder(self.pipeline, self.device, self.dtype)
+
+    @property
+    def identity(self) -> ModelIdentity:
+        """Which weights this model computes with, for cache keys."""
+        return ModelIdentity(self.model_id, self.revision, self.fingerprint, self.weights, str(self.dtype),
+                             self.device.type)
 
     @property
     def layout(self) -> BlockLayout:

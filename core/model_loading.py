@@ -9,6 +9,7 @@ from typing import Optional
 
 import torch
 
+from core.cache_keys import folder_fingerprint
 from core.devices import WEIGHT_CHOICES, MemoryMode, resolve_device, resolve_dtype
 from core.errors import ModelLoadError, ParameterError
 from core.fp8_weights import transformer_to_fp8
@@ -125,6 +126,7 @@ def load_model(spec: ModelSpec) -> FluxModel:
     model = KNOWN_MODELS.get(spec.model.lower(), spec.model)
     if spec.weights not in WEIGHT_CHOICES:
         raise ParameterError(f"unknown weight precision '{spec.weights}': choose one of {', '.join(WEIGHT_CHOICES)}")
+    fingerprint = None
     if model == TINY_MODEL_ID:
         pipeline = build_random_flux_pipeline(TINY_SIZE, dtype=dtype)
     elif model == FLUX_DEV_RANDOM_ID:
@@ -136,6 +138,7 @@ def load_model(spec: ModelSpec) -> FluxModel:
         _check_local_folder(path)
         pipeline = _load_pretrained(str(path), dtype, spec, is_local=True)
         model = str(path.resolve())
+        fingerprint = folder_fingerprint(path)
     else:
         pipeline = _load_pretrained(model, dtype, spec, is_local=False)
 
@@ -148,7 +151,8 @@ def load_model(spec: ModelSpec) -> FluxModel:
         transformer_to_fp8(pipeline.transformer)
     execution_device = _place(pipeline, device, spec.memory_mode)
     log.info("loaded %s on %s as %s (%s)", model, execution_device, dtype, spec.memory_mode.value)
-    return FluxModel(pipeline=pipeline, model_id=model, device=execution_device, dtype=dtype, revision=spec.revision)
+    return FluxModel(pipeline=pipeline, model_id=model, device=execution_device, dtype=dtype, revision=spec.revision,
+                     weights=spec.weights, fingerprint=fingerprint)
 
 
 def _place(pipeline, device: torch.device, memory_mode: MemoryMode) -> torch.device:

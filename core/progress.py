@@ -8,7 +8,7 @@ from typing import Callable, Optional
 
 import torch
 
-from core.errors import Cancelled
+from core.errors import Cancelled, NonFiniteError
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,16 @@ class JobControl:
     cancel: Optional[CancelToken] = None
 
     def step(self, phase: str, step: int, total: int, latents: Optional[torch.Tensor] = None) -> None:
-        """Report a finished step, then stop if cancellation was requested."""
+        """Report a finished step, then stop if cancellation was requested.
+
+        Latents holding NaN or infinity stop the job with :class:`NonFiniteError` before they
+        are reported, so a broken inversion is never cached and no black image is returned.
+        """
+        if latents is not None and not bool(torch.isfinite(latents).all()):
+            raise NonFiniteError(
+                f"the {phase} step {step} of {total} produced NaN or infinite values, so the job was stopped: "
+                "try another precision (float32 or bfloat16) or a lower guidance"
+            )
         if self.on_progress is not None:
             self.on_progress(ProgressEvent(phase, step, total, latents))
         if self.cancel is not None:

@@ -11,7 +11,8 @@ from PIL import Image
 
 from core.errors import ParameterError
 from core.injection import InjectionController, vital_layer_injection
-from core.kv_cache import SourceKVStore, source_kv_key
+from core.cache_keys import source_kv_key
+from core.kv_cache import SourceKVStore
 from core.kv_replay import SourceKVSession
 from core.latents import decode_latents, encode_image, shared_noise
 from core.model import Conditioning, FluxModel
@@ -203,7 +204,7 @@ def edit_from_trajectory(
     start = source.latents[:1].to(device=model.device, dtype=model.dtype).expand(len(prompts), -1, -1).contiguous()
     source_kv = None
     if kv_store is not None:
-        key = source_kv_key(source, vital_layers, max_sequence_length, model.model_id)
+        key = source_kv_key(source, model.identity, vital_layers=vital_layers, max_sequence_length=max_sequence_length)
         source_kv = SourceKVSession(kv_store, kv_store.source(key, vital_layers), model.device)
     history = sample_with_injection(model, start, cond, schedule, vital_layers, control, source=source,
                                     source_kv=source_kv)

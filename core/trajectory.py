@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
 
 import torch
 
@@ -33,3 +34,31 @@ class Trajectory:
     def clean(self) -> torch.Tensor:
         """The clean-end latent (1, tokens, C)."""
         return self.latents[-1:]
+
+
+@dataclass(frozen=True)
+class ExpectedTrajectory:
+    """What a trajectory fetched for a request must be: a cache entry that differs is not used."""
+
+    prompt: str
+    height: int
+    width: int
+    steps: int
+    tokens: int
+    channels: int
+    dtype: torch.dtype
+
+    def mismatch(self, trajectory: Trajectory) -> Optional[str]:
+        """Why ``trajectory`` does not fit (one phrase), or None when it does."""
+        latents = trajectory.latents
+        if trajectory.prompt != self.prompt:
+            return "it was made for another prompt"
+        if (trajectory.height, trajectory.width) != (self.height, self.width):
+            return f"it is {trajectory.width}x{trajectory.height}, not {self.width}x{self.height}"
+        if tuple(latents.shape) != (self.steps + 1, self.tokens, self.channels):
+            return f"its latents have shape {tuple(latents.shape)}"
+        if latents.dtype != self.dtype:
+            return f"its latents are {latents.dtype}, not {self.dtype}"
+        if not bool(torch.isfinite(latents).all()):
+            return "its latents hold NaN or infinite values"
+        return None

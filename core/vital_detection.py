@@ -21,7 +21,9 @@ import torch
 from core.block_bypass import bypassed_block
 from core.errors import ParameterError
 from core.image_files import save_png
+from core.images import check_side
 from core.latents import decode_latents, shared_noise
+from core.methods.params import require_int, require_non_negative
 from core.model import FluxModel
 from core.progress import JobControl
 from core.prompts import check_prompt
@@ -82,15 +84,11 @@ class DetectionSettings:
         """Refuse settings that cannot run, with one line each."""
         if not self.prompts:
             raise ParameterError("give at least one detection prompt")
-        for name in ("height", "width"):
-            value = getattr(self, name)
-            if value < 16 or value % 16:
-                raise ParameterError(f"--{name} must be a multiple of 16 and at least 16 (got {value})")
-        for name in ("steps", "batch_size"):
-            if getattr(self, name) < 1:
-                raise ParameterError(f"--{name.replace('_', '-')} must be at least 1 (got {getattr(self, name)})")
-        if self.guidance < 0:
-            raise ParameterError(f"--guidance must not be negative (got {self.guidance:g})")
+        check_side("--height", self.height)
+        check_side("--width", self.width)
+        require_int({"--steps": self.steps}, "--steps", 1)
+        require_int({"--batch-size": self.batch_size}, "--batch-size", 1)
+        require_non_negative({"--guidance": self.guidance}, "--guidance")
         if not 1 <= self.max_sequence_length <= 512:
             raise ParameterError("--max-sequence-length must be between 1 and 512")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from core.errors import UserError
+from core.errors import OutOfMemoryError, UserError
 
 OUT_OF_MEMORY = (
     "Out of GPU memory: in Settings choose FP8 weights or an offload memory mode, "
@@ -13,14 +13,9 @@ OUT_OF_MEMORY = (
 log = logging.getLogger(__name__)
 
 
-def is_out_of_memory(error: BaseException) -> bool:
-    """CUDA/MPS out-of-memory errors, whatever class the backend raised."""
-    return type(error).__name__ == "OutOfMemoryError" or "out of memory" in str(error).lower()
-
-
 def describe_error(error: BaseException) -> str:
     """One line for the user; unexpected errors are logged with their traceback."""
-    if is_out_of_memory(error):
+    if isinstance(error, OutOfMemoryError):  # the engine's, raised in place of torch's
         return OUT_OF_MEMORY
     if isinstance(error, UserError):
         return str(error)

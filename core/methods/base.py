@@ -9,7 +9,7 @@ from PIL import Image
 
 from core.model import FluxModel
 from core.progress import JobControl
-from core.trajectory import Trajectory
+from core.trajectory import ExpectedTrajectory, Trajectory
 
 
 @dataclass(frozen=True)
@@ -59,8 +59,8 @@ class EditResult:
 class InversionStore(Protocol):
     """Where inversion trajectories are looked up and kept (memory, disk...)."""
 
-    def get(self, key: str) -> Optional[Trajectory]:
-        """The trajectory stored under ``key``, or None."""
+    def get(self, key: str, expected: Optional[ExpectedTrajectory] = None) -> Optional[Trajectory]:
+        """The trajectory stored under ``key`` if it fits ``expected``, or None."""
 
     def put(self, key: str, trajectory: Trajectory) -> None:
         """Keep ``trajectory`` under ``key``."""

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from core.cache_keys import inversion_key
+from core.cached_inversion import cached_inversion
 from core.methods.base import EditRequest, EditResult, InversionStore
 from core.methods.common import Source, edit_result, euler_sample, prepare_source, trajectory_of
 from core.methods.params import merge_params, require_int, require_non_negative, require_positive
 from core.model import FluxModel
 from core.progress import JobControl
-from core.stable_flow import invert
 from core.trajectory import Trajectory
 
 STEPS = 28
@@ -64,21 +63,7 @@ class DualMethod:
     def _inversion(self, model: FluxModel, request: EditRequest, source: Source, params: dict[str, Any],
                    control: JobControl, store: Optional[InversionStore]) -> Trajectory:
         """The inversion of ``x_src``; a photo's is looked up in and kept in ``store``."""
-        key = None
-        if request.image is not None and store is not None:
-            key = inversion_key(
-                request.image, model_id=model.model_id, revision=model.revision, prompt=request.source_prompt,
-                steps=params["steps"], nudging=params["nudging"], guidance=params["inversion_guidance"],
-                dtype=model.dtype, max_sequence_length=request.max_sequence_length,
-            )
-            cached = store.get(key)
-            if cached is not None:
-                return cached
-        inversion = invert(
-            model, source.latent, request.source_prompt, height=source.height, width=source.width,
-            steps=params["steps"], nudging=params["nudging"], guidance=params["inversion_guidance"],
-            max_sequence_length=request.max_sequence_length, control=control,
-        )
-        if key is not None:
-            store.put(key, inversion)
-        return inversion
+        return cached_inversion(model, store, request.image, lambda: source.latent, height=source.height,
+                                width=source.width, prompt=request.source_prompt, steps=params["steps"],
+                                nudging=params["nudging"], guidance=params["inversion_guidance"],
+                                max_sequence_length=request.max_sequence_length, control=control)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from core.cache_keys import inversion_key
+from core.cached_inversion import cached_inversion
 from core.latents import encode_image
 from core.methods.base import EditRequest, EditResult, InversionStore
 from core.methods.params import merge_params, require_int, require_non_negative, require_positive
@@ -19,7 +19,6 @@ from core.stable_flow import (
     REAL_STEPS,
     edit_from_trajectory,
     generate_edits,
-    invert,
 )
 from core.vital_layers import validate_vital_layers, vital_layers_for
 
@@ -77,22 +76,12 @@ class StableFlowMethod:
         return EditResult(output.images[1:], output.trajectories[1:], source_image, source, self.name, params)
 
     def _inversion(self, model, request: EditRequest, params, control: JobControl, store):
-        image = request.image
-        key = inversion_key(
-            image, model_id=model.model_id, revision=model.revision, prompt=request.source_prompt,
-            steps=params["steps"], nudging=params["nudging"], guidance=INVERSION_GUIDANCE, dtype=model.dtype,
-            max_sequence_length=request.max_sequence_length,
-        )
-        cached = store.get(key) if store is not None else None
-        if cached is not None:
-            return cached
-        clean = encode_image(model.pipeline, image, model.device, model.dtype)
-        control.step("encode", 1, 1)
-        trajectory = invert(
-            model, clean, request.source_prompt, height=image.height, width=image.width, steps=params["steps"],
-            nudging=params["nudging"], guidance=INVERSION_GUIDANCE, max_sequence_length=request.max_sequence_length,
-            control=control,
-        )
-        if store is not None:
-            store.put(key, trajectory)
-        return trajectory
+        def clean():
+            latent = encode_image(model.pipeline, request.image, model.device, model.dtype)
+            control.step("encode", 1, 1)
+            return latent
+
+        return cached_inversion(model, store, request.image, clean, height=request.image.height,
+                                width=request.image.width, prompt=request.source_prompt,
+                                steps=params["steps"], nudging=params["nudging"], guidance=INVERSION_GUIDANCE,
+                                max_sequence_length=request.max_sequence_length, control=control)

@@ -6,6 +6,7 @@ import json
 import struct
 
 import torch
+from safetensors import SafetensorError
 from safetensors.torch import load as load_tensors
 from safetensors.torch import save as save_tensors
 
@@ -29,7 +30,9 @@ def trajectory_to_bytes(trajectory: Trajectory) -> bytes:
 
 def _metadata(data: bytes) -> dict:
     (header_len,) = struct.unpack("<Q", data[:8])
-    return json.loads(data[8 : 8 + header_len]).get("__metadata__") or {}
+    header = json.loads(data[8 : 8 + header_len])
+    metadata = header.get("__metadata__") if isinstance(header, dict) else None
+    return metadata if isinstance(metadata, dict) else {}
 
 
 def trajectory_from_bytes(data: bytes) -> Trajectory:
@@ -40,7 +43,7 @@ def trajectory_from_bytes(data: bytes) -> Trajectory:
         latents, sigmas = tensors["latents"], tensors["sigmas"]
         trajectory = Trajectory(latents, sigmas, int(metadata["height"]), int(metadata["width"]),
                                 metadata["prompt"], float(metadata["guidance"]))
-    except Exception as error:  # safetensors raises its own error types for truncated or garbled files
+    except (SafetensorError, struct.error, KeyError, ValueError, TypeError) as error:  # truncated or garbled
         raise ValueError(f"not a readable trajectory ({type(error).__name__})") from None
     if metadata.get("format") != TRAJECTORY_FORMAT:
         raise ValueError(f"unknown trajectory format {metadata.get('format')!r}")

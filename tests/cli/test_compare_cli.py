@@ -47,7 +47,7 @@ def test_compare_keeps_the_given_order_and_drops_repeats(tmp_path, capsys):
     [
         (["--methods", "flowedit,magic"], "unknown editing method 'magic'"),
         (["--methods", " , "], "--methods names no method"),
-        (["--steps", "0"], "steps must be a whole number of at least 1"),
+        (["--steps", "0"], "steps must be a whole number from 1 to 1000"),
         (["--prompts", "only one"], "expected 2 arguments"),
     ],
 )

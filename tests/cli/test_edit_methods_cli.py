@@ -74,7 +74,7 @@ def _refused(capsys, tmp_path, *args):
         (["--method", "flowedit", "--n-max", "30"], "n max (30) must not be more than steps (28)"),
         (["--method", "flowedit", "--steps", "6", "--n-max", "7"], "n max (7) must not be more than steps (6)"),
         (["--method", "flowalign", "--target-guidance", "-1"], "target guidance must not be negative"),
-        (["--method", "dual", "--steps", "0"], "steps must be a whole number of at least 1"),
+        (["--method", "dual", "--steps", "0"], "steps must be a whole number from 1 to 1000"),
         (["--method", "magic"], "invalid choice: 'magic'"),
     ],
 )

@@ -13,8 +13,9 @@ class DictStore:
     def __init__(self):
         self.entries = {}
 
-    def get(self, key):
-        return self.entries.get(key)
+    def get(self, key, expected=None):
+        trajectory = self.entries.get(key)
+        return None if trajectory is None or (expected and expected.mismatch(trajectory)) else trajectory
 
     def put(self, key, trajectory):
         self.entries[key] = trajectory
@@ -57,7 +58,7 @@ def test_generated_request_returns_source_and_edits(tiny_model):
         ({"target_prompts": ()}, "at least one edit prompt"),
         ({"source_prompt": ""}, "source prompt is empty"),
         ({"method": "magic"}, "unknown editing method 'magic'"),
-        ({"params": {"steps": 0}}, "steps must be a whole number of at least 1"),
+        ({"params": {"steps": 0}}, "steps must be a whole number from 1 to 1000"),
         ({"params": {"guidance": -2.0}}, "guidance must not be negative"),
         ({"params": {"strength": 0.5}}, "has no parameter 'strength'"),
         ({"vital_layers": (0, 6)}, "valid indices are 0 to 5"),

@@ -80,9 +80,9 @@ def test_cancel_stops_within_one_step(tiny_model, method):
     [
         ("flowedit", {"n_max": 30, "steps": 28}, r"n max \(30\) must not be more than steps \(28\)"),
         ("flowedit", {"n_max": 4, "n_min": 5}, r"n min \(5\) must not be more than n max \(4\)"),
-        ("flowedit", {"n_avg": 0}, "n avg must be a whole number of at least 1"),
+        ("flowedit", {"n_avg": 0}, "n avg must be a whole number from 1 to 1000"),
         ("flowedit", {"source_guidance": -1}, "source guidance must not be negative"),
-        ("flowedit", {"steps": 0}, "steps must be a whole number of at least 1"),
+        ("flowedit", {"steps": 0}, "steps must be a whole number from 1 to 1000"),
         ("flowalign", {"target_guidance": -0.5}, "target guidance must not be negative"),
         ("flowalign", {"zeta": -1}, "zeta must not be negative"),
         ("flowalign", {"true_cfg": -2}, "true cfg must not be negative"),

@@ -9,6 +9,7 @@ import torch
 from PySide6.QtCore import Qt
 
 from core.engine import Engine
+from core.model import FluxModel
 from gui.engine_host import EngineHost
 from gui.error_messages import OUT_OF_MEMORY
 from gui.jobs import LoadModelJob, ModelChoice
@@ -76,7 +77,15 @@ def failed_edit_message(qtbot, window) -> str:
 
 
 def test_out_of_memory_says_to_offload_and_the_next_edit_works(qtbot, window, tmp_path, monkeypatch):
-    fail_first_run(monkeypatch, torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB"))
+    real_velocity = FluxModel.velocity
+    failures = [torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")]
+
+    def velocity(self, *args, **kwargs):  # torch's error from inside the engine, which raises its own
+        if failures:
+            raise failures.pop()
+        return real_velocity(self, *args, **kwargs)
+
+    monkeypatch.setattr(FluxModel, "velocity", velocity)
     open_photo(window, tmp_path)
     assert failed_edit_message(qtbot, window) == OUT_OF_MEMORY
     assert window.edit_panel.error_text() == OUT_OF_MEMORY and "offload" in OUT_OF_MEMORY
