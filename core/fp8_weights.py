@@ -1,59 +1,48 @@
-"""FP8 weight storage for the transformer's linear layers (weight-only quantisation).
+"""FP8 weight storage for the transformer blocks, through diffusers' own layerwise casting.
 
-Each ``nn.Linear`` weight is stored as ``float8_e4m3fn`` with one scale per output row and
-dequantised to the compute dtype for the matmul. Weights take one byte per parameter
-instead of two, so FLUX.1-dev's 11.9B-parameter transformer needs about 12 GB instead of
-24 GB; the price is a small rounding error, measured by the benchmark and recorded in the
-README. Embedding and normalisation layers stay in the compute dtype.
+Every linear layer inside the double and single blocks stores its weight as
+``float8_e4m3fn``; diffusers' hook casts each layer to the compute dtype just before it
+runs and back afterwards (``diffusers.hooks.apply_layerwise_casting``), so only one layer at a
+time is held in full precision. FLUX.1-dev's transformer then needs about 12 GB instead
+of 24 GB; the price is a small rounding error, measured and recorded in the README.
+Embeddings, normalisation layers and the output projection stay in the compute dtype.
 """
 
 from __future__ import annotations
 
 import torch
-from torch import nn
+from diffusers.hooks import apply_layerwise_casting
 
-FP8_MAX = torch.finfo(torch.float8_e4m3fn).max
+from core.errors import ParameterError
 
-
-class Fp8Linear(nn.Module):
-    """A drop-in ``nn.Linear`` replacement holding its weight in FP8 with per-row scales."""
-
-    def __init__(self, linear: nn.Linear) -> None:
-        super().__init__()
-        weight = linear.weight.detach()
-        self.in_features, self.out_features = linear.in_features, linear.out_features
-        self.compute_dtype = weight.dtype
-        scale = weight.abs().amax(dim=1, keepdim=True).float().clamp(min=1e-12) / FP8_MAX
-        self.register_buffer("weight_fp8", (weight.float() / scale).to(torch.float8_e4m3fn))
-        self.register_buffer("scale", scale.to(weight.dtype))
-        self.bias = None if linear.bias is None else nn.Parameter(linear.bias.detach(), requires_grad=False)
-
-    @property
-    def weight(self) -> torch.Tensor:
-        """The dequantised weight (diffusers reads ``.weight`` e.g. to fuse projections)."""
-        return self.weight_fp8.to(self.compute_dtype) * self.scale
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return nn.functional.linear(x, self.weight.to(x.dtype), None if self.bias is None else self.bias.to(x.dtype))
+FP8_STORAGE = torch.float8_e4m3fn
+# Everything outside the blocks stays in full precision: it is small and the most sensitive.
+# (Inside the blocks the modulation layers, a third of FLUX.1-dev's weights, are cast too:
+# ``enable_layerwise_casting`` would always keep every "norm" layer in full precision.)
+_KEEP_FULL_PRECISION = ("^x_embedder", "^context_embedder", "^time_text_embed", "^pos_embed", "^norm_out",
+                        "^proj_out")
 
 
-def quantize_linear_layers_to_fp8(module: nn.Module, skip: tuple[str, ...] = ("proj_out", "x_embedder")) -> int:
-    """Replace every ``nn.Linear`` inside the transformer blocks by :class:`Fp8Linear`; returns how many.
-
-    The input and output projections (``skip``) stay in full precision: they are small and
-    the most sensitive.
-    """
-    replaced = 0
-    for name, child in list(module.named_children()):
-        if isinstance(child, nn.Linear) and name not in skip:
-            setattr(module, name, Fp8Linear(child))
-            replaced += 1
-        elif not isinstance(child, Fp8Linear):
-            replaced += quantize_linear_layers_to_fp8(child, skip=())
-    return replaced
+def check_fp8_device(device: torch.device) -> None:
+    """Refuse FP8 weights where torch cannot store float8 (Apple MPS)."""
+    if device.type == "mps":
+        raise ParameterError("FP8 weights do not work on Apple MPS (it has no float8 type): choose model weights")
 
 
-def transformer_to_fp8(transformer: nn.Module) -> int:
-    """Quantise the double and single blocks of a FLUX transformer; returns the layers replaced."""
-    return sum(quantize_linear_layers_to_fp8(blocks, skip=()) for blocks in
-               (transformer.transformer_blocks, transformer.single_transformer_blocks))
+def refuse_fused_qkv_with_fp8(transformer: torch.nn.Module) -> None:
+    """Fusing Q, K and V after FP8 casting would build float8 layers nobody casts: refuse it."""
+    if is_fp8(transformer):
+        raise ParameterError("fused QKV does not work with FP8 weights: choose one of the two")
+
+
+def is_fp8(transformer: torch.nn.Module) -> bool:
+    """Whether any weight of ``transformer`` is stored in FP8."""
+    return any(parameter.dtype == FP8_STORAGE for parameter in transformer.parameters())
+
+
+def transformer_to_fp8(transformer, compute_dtype: torch.dtype) -> int:
+    """Store the block linear layers of a FLUX transformer in FP8; returns how many layers were cast."""
+    apply_layerwise_casting(transformer, storage_dtype=FP8_STORAGE, compute_dtype=compute_dtype,
+                            skip_modules_pattern=_KEEP_FULL_PRECISION)
+    return sum(1 for module in transformer.modules()
+               if isinstance(module, torch.nn.Linear) and module.weight.dtype == FP8_STORAGE)

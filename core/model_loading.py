@@ -12,7 +12,7 @@ import torch
 from core.cache_keys import folder_fingerprint
 from core.devices import WEIGHT_CHOICES, MemoryMode, resolve_device, resolve_dtype
 from core.errors import ModelLoadError, ParameterError
-from core.fp8_weights import transformer_to_fp8
+from core.fp8_weights import check_fp8_device, transformer_to_fp8
 from core.text_encoder_placement import offload_text_encoders_between_prompts
 from core.model import FluxModel
 from core.tiny_model import (
@@ -126,6 +126,8 @@ def load_model(spec: ModelSpec) -> FluxModel:
     model = KNOWN_MODELS.get(spec.model.lower(), spec.model)
     if spec.weights not in WEIGHT_CHOICES:
         raise ParameterError(f"unknown weight precision '{spec.weights}': choose one of {', '.join(WEIGHT_CHOICES)}")
+    if spec.weights == "fp8":
+        check_fp8_device(device)
     fingerprint = None
     if model == TINY_MODEL_ID:
         pipeline = build_random_flux_pipeline(TINY_SIZE, dtype=dtype)
@@ -148,7 +150,7 @@ def load_model(spec: ModelSpec) -> FluxModel:
         raise ModelLoadError(f"'{spec.model}' is not a FLUX-architecture model (its transformer is not FLUX's)")
     pipeline.set_progress_bar_config(disable=True)
     if spec.weights == "fp8":
-        transformer_to_fp8(pipeline.transformer)
+        transformer_to_fp8(pipeline.transformer, dtype)
     execution_device = _place(pipeline, device, spec.memory_mode)
     log.info("loaded %s on %s as %s (%s)", model, execution_device, dtype, spec.memory_mode.value)
     return FluxModel(pipeline=pipeline, model_id=model, device=execution_device, dtype=dtype, revision=spec.revision,

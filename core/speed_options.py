@@ -13,6 +13,7 @@ A configuration is a ``+``-joined list, e.g. ``fused-qkv+attn=flash+compile``:
 from __future__ import annotations
 
 from core.errors import ParameterError
+from core.fp8_weights import refuse_fused_qkv_with_fp8
 from core.model import FluxModel
 
 OPTIONS = ("eager", "fused-qkv", "attn=<backend>", "compile")
@@ -34,6 +35,7 @@ def apply_speed_options(model: FluxModel, config: str) -> None:
     wants_fused = "fused-qkv" in parts
     is_fused = any(getattr(block.attn, "fused_projections", False) for block in transformer.transformer_blocks)
     if wants_fused and not is_fused:
+        refuse_fused_qkv_with_fp8(transformer)
         transformer.fuse_qkv_projections()
     elif not wants_fused and is_fused:
         transformer.unfuse_qkv_projections()

@@ -1,10 +1,12 @@
 """Memory options: FP8 weights, group offload, and the peak-memory estimates the settings show."""
 
 import numpy as np
+import pytest
 import torch
 
 from core.devices import MemoryMode
-from core.fp8_weights import Fp8Linear
+from core.errors import ParameterError
+from core.fp8_weights import FP8_STORAGE
 from core.memory_estimate import estimate_peak_gb, memory_table
 from core.model_loading import ModelSpec, load_model
 from core.stable_flow import generate_edits
@@ -20,8 +22,10 @@ def _edit(model):
 def test_fp8_weights_halve_transformer_block_memory_and_stay_close_to_bf16():
     bf16 = load_model(ModelSpec(model="tiny-random", device="cpu", dtype="bfloat16"))
     fp8 = load_model(ModelSpec(model="tiny-random", device="cpu", dtype="bfloat16", weights="fp8"))
-    blocks = fp8.pipeline.transformer.transformer_blocks
-    assert isinstance(blocks[0].attn.to_q, Fp8Linear)
+    transformer = fp8.pipeline.transformer
+    assert transformer.transformer_blocks[0].attn.to_q.weight.dtype == FP8_STORAGE
+    assert transformer.single_transformer_blocks[0].proj_mlp.weight.dtype == FP8_STORAGE
+    assert transformer.x_embedder.weight.dtype == transformer.proj_out.weight.dtype == torch.bfloat16
 
     def block_bytes(model):
         modules = [model.pipeline.transformer.transformer_blocks, model.pipeline.transformer.single_transformer_blocks]
@@ -37,12 +41,17 @@ def test_fp8_weights_halve_transformer_block_memory_and_stay_close_to_bf16():
     assert max(pixels) < 3.0  # of 255
 
 
-def test_fp8_layer_matches_its_dequantised_weight():
-    linear = torch.nn.Linear(32, 16)
-    quantized = Fp8Linear(linear)
-    x = torch.randn(3, 32)
-    torch.testing.assert_close(quantized(x), torch.nn.functional.linear(x, quantized.weight, linear.bias))
-    assert (quantized.weight - linear.weight).abs().max() < 0.07 * linear.weight.abs().max()
+def test_fp8_refuses_fused_qkv_and_apple_mps_instead_of_silently_undoing_itself(monkeypatch):
+    from core.speed_options import apply_speed_options
+
+    fp8 = load_model(ModelSpec(model="tiny-random", device="cpu", weights="fp8"))
+    with pytest.raises(ParameterError, match="fused QKV does not work with FP8 weights"):
+        apply_speed_options(fp8, "fused-qkv")
+    assert not hasattr(fp8.pipeline.transformer.transformer_blocks[0].attn, "to_qkv")
+    assert fp8.identity.weights == "fp8"  # cache keys tell the FP8 model apart
+    monkeypatch.setattr("core.model_loading.resolve_device", lambda name: torch.device("mps"))
+    with pytest.raises(ParameterError, match="FP8 weights do not work on Apple MPS"):
+        load_model(ModelSpec(model="tiny-random", device="mps", weights="fp8"))
 
 
 def test_group_offload_gives_the_same_edit():
