@@ -126,9 +126,10 @@ def build_request(args: argparse.Namespace, params: dict) -> EditRequest:
     """Read and check everything cheap (prompts, image, sizes, parameters) before any model is loaded."""
     if len(args.prompts) < 2:
         raise ParameterError("give at least two prompts: first the one describing the image, then one or more edits")
+    check_pixel_budget(args.max_pixels)
     image = None
     if args.input_image is not None:
-        image = resize_to_working_size(load_image(args.input_image), check_pixel_budget(args.max_pixels))
+        image = resize_to_working_size(load_image(args.input_image), args.max_pixels)
     layers = None if args.vital_layers is None else tuple(parse_vital_layers(args.vital_layers))
     request = EditRequest(
         method=args.method, source_prompt=args.prompts[0],

@@ -74,6 +74,12 @@ def test_a_generated_chain_inverts_nothing(tmp_path, capsys):
         (["--prompt", "a dog", "--source-prompt", "a dog", "--edits", "a cat"], "goes with --input-image"),
         (["--prompt", "a dog", "--edits", "a cat", " "], "edit prompt 2 is empty"),
         (["--prompt", "a dog", "--edits", "a cat", "--height", "50"], "multiple of 16"),
+        (["--prompt", "a dog", "--edits", "a cat", "--height", "100000"], "--height must be a multiple of 16 from"),
+        (["--prompt", "a dog", "--edits", "a cat", "--seed", str(2**70)], "seed must be a whole number from 0"),
+        (["--prompt", "a dog", "--edits", "a cat", "--steps", "1000000"], "--steps must be a whole number from 1"),
+        (["--prompt", "a dog", "--edits", "a cat", "--latent-cache-gb", "nan"], "--latent-cache-gb must be from"),
+        (["--prompt", "a dog", "--edits", "a cat", "--latent-cache-gb", "inf"], "--latent-cache-gb must be from"),
+        (["--prompt", "a dog", "--edits", "a cat", "--latent-cache-gb", "1e-12"], "--latent-cache-gb must be from"),
         (["--input-image", "missing.png", "--source-prompt", "a", "--edits", "b"], "image not found"),
     ],
 )

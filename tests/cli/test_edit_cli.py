@@ -62,6 +62,17 @@ def _bad(capsys, *args):
         (["--prompts", "a dog", "a cat", "--vital-layers", "zero"], "whole numbers"),
         (["--prompts", "a dog", "a cat", "--height", "100"], "multiple of 16"),
         (["--prompts", "a dog", "a cat", "--guidance", "-1"], "must not be negative"),
+        (["--prompts", "a dog", "a cat", "--steps", "1000000"], "steps must be a whole number from 1 to 1000"),
+        (["--prompts", "a dog", "a cat", "--height", "100000"], "height must be a multiple of 16 from 16 to 4096"),
+        (["--prompts", "a dog", "a cat", "--width", "0"], "width must be a multiple of 16 from 16 to 4096"),
+        (["--prompts", "a dog", "a cat", "--seed", str(2**64)], "seed must be a whole number from 0"),
+        (["--prompts", "a dog", "a cat", "--seed", "-1"], "seed must be a whole number from 0"),
+        (["--prompts", "a dog", "a cat", "--guidance", "nan"], "guidance must be a finite number"),
+        (["--prompts", "a dog", "a cat", "--guidance", "inf"], "guidance must be a finite number"),
+        (["--prompts", "a dog", "a cat", "--method", "dual", "--nudging", "nan"], "nudging must be a finite number"),
+        (["--prompts", "a dog", "a cat", "--method", "dual", "--nudging", "inf"], "nudging must be a finite number"),
+        (["--prompts", "a dog", "a cat", "--max-sequence-length", "100000"], "between 1 and 512"),
+        (["--prompts", "a dog", "a cat", "--max-pixels", "10"], "pixel budget must be from 256"),
     ],
 )
 def test_bad_arguments(tmp_path, capsys, args, message):

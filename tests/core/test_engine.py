@@ -62,6 +62,16 @@ def test_generated_request_returns_source_and_edits(tiny_model):
         ({"params": {"guidance": -2.0}}, "guidance must not be negative"),
         ({"params": {"strength": 0.5}}, "has no parameter 'strength'"),
         ({"vital_layers": (0, 6)}, "valid indices are 0 to 5"),
+        ({"image": gradient_photo(64, 72)}, "the photo's working height must be a multiple of 16"),
+        ({"image": None, "height": 72}, "the height must be a multiple of 16 from 16 to 4096"),
+        ({"image": None, "width": 100000}, "the width must be a multiple of 16 from 16 to 4096"),
+        ({"seed": 2**64}, "the seed must be a whole number from 0 to 18446744073709551615"),
+        ({"seed": 1.5}, "the seed must be a whole number"),
+        ({"params": {"steps": 1000000}}, "steps must be a whole number from 1 to 1000"),
+        ({"params": {"guidance": float("nan")}}, "guidance must be a finite number"),
+        ({"params": {"nudging": float("inf")}}, "nudging must be a finite number"),
+        ({"params": {"nudging": "1.15"}}, "nudging must be a finite number"),
+        ({"max_sequence_length": 513}, "max sequence length must be between 1 and 512"),
     ],
 )
 def test_bad_requests_are_refused_with_one_line(tiny_model, overrides, message):

@@ -8,6 +8,7 @@ from PIL import Image
 
 from core.errors import InputImageError
 from core.images import load_image, resize_to_working_size, working_size
+from tests.helpers import gradient_photo
 
 
 @pytest.mark.parametrize(
@@ -37,13 +38,56 @@ def test_too_thin_image_is_refused():
         working_size(2000, 10)
 
 
-def test_exif_rotation_is_applied(tmp_path):
-    image = Image.new("RGB", (80, 40), (255, 0, 0))
+# How a picture stored with each EXIF orientation is shown (the EXIF 2.3 definitions), as the
+# inverse: the array to store so that the display is ``upright``.
+STORED_FOR_ORIENTATION = {
+    1: lambda upright: upright,
+    2: np.fliplr,  # shown mirrored left-right
+    3: lambda upright: np.rot90(upright, 2),
+    4: np.flipud,
+    5: lambda upright: upright.transpose(1, 0, 2),  # mirrored across the main diagonal
+    6: lambda upright: np.rot90(upright, 1),  # shown turned 90 degrees clockwise
+    7: lambda upright: np.rot90(upright.transpose(1, 0, 2), 2),  # mirrored across the other diagonal
+    8: lambda upright: np.rot90(upright, -1),  # shown turned 90 degrees counter-clockwise
+}
+
+
+@pytest.mark.parametrize("orientation", sorted(STORED_FOR_ORIENTATION))
+def test_every_exif_orientation_shows_the_picture_upright(tmp_path, orientation):
+    upright = np.asarray(gradient_photo(48, 32, seed=orientation))  # asymmetric in both directions
+    stored = np.ascontiguousarray(STORED_FOR_ORIENTATION[orientation](upright))
     exif = Image.Exif()
-    exif[0x0112] = 6  # rotate 90 degrees clockwise on display
-    path = tmp_path / "rotated.jpg"
-    image.save(path, exif=exif)
-    assert load_image(path).size == (40, 80)
+    exif[0x0112] = orientation
+    path = tmp_path / "oriented.png"
+    Image.fromarray(stored, "RGB").save(path, exif=exif)
+    assert np.array_equal(np.asarray(load_image(path)), upright)
+
+
+def test_dark_16bit_and_32bit_photos_keep_their_brightness(tmp_path):
+    ramp = np.tile(np.linspace(0, 13107, 64).round().astype(np.uint16), (16, 1))  # 0 to 20 % of white
+    deep = tmp_path / "dark16.png"
+    Image.fromarray(ramp).save(deep)
+    with Image.open(deep) as opened:
+        assert opened.mode.startswith("I")
+    loaded = np.asarray(load_image(deep))[..., 0].astype(int)
+    assert np.abs(loaded - np.round(ramp / 257.0)).max() <= 1 and loaded.max() == 51
+    nearly_black = tmp_path / "black16.png"
+    Image.fromarray(np.tile(np.arange(0, 201, 8, dtype=np.uint16), (16, 1))).save(nearly_black)
+    assert np.asarray(load_image(nearly_black)).max() <= 1  # 200 of 65535 is black, not white
+    wide = tmp_path / "dark32.tiff"
+    Image.fromarray(ramp.astype(np.int32), "I").save(wide)
+    assert np.abs(np.asarray(load_image(wide))[..., 0].astype(int) - np.round(ramp / 257.0)).max() <= 1
+
+
+def test_float_photos_are_read_as_0_to_1(tmp_path):
+    ramp = np.tile(np.linspace(0.0, 0.8, 32, dtype=np.float32), (16, 1))
+    ramp[0, :3] = [np.nan, np.inf, -np.inf]  # never crashes the conversion
+    path = tmp_path / "float.tiff"
+    Image.fromarray(ramp, "F").save(path)
+    loaded = np.asarray(load_image(path))[..., 0].astype(int)
+    assert loaded[5, -1] == 204 and loaded[5, 0] == 0  # 0.8 is light grey, not black
+    assert np.abs(loaded[1:] - np.round(ramp[1:] * 255)).max() <= 1
+    assert loaded[0, :3].tolist() == [0, 255, 0]
 
 
 def test_cmyk_16bit_alpha_and_palette_images_become_rgb(tmp_path):

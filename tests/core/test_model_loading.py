@@ -1,5 +1,7 @@
 """Model loading: local folders, tiny-random, and one clear line for every failure."""
 
+import os
+
 import pytest
 import torch
 
@@ -21,6 +23,12 @@ def test_local_diffusers_folder_loads_and_matches(tmp_path, tiny_model):
     reference = dict(tiny_model.pipeline.transformer.named_parameters())
     for name, parameter in loaded.pipeline.transformer.named_parameters():
         assert torch.equal(parameter, reference[name]), name
+    # A folder changed in place gets another identity, so its cached inversions are not reused.
+    assert loaded.identity.fingerprint is not None and tiny_model.identity.fingerprint is None
+    weights = next((tmp_path / "flux-folder" / "transformer").glob("*.safetensors"))
+    os.utime(weights, ns=(weights.stat().st_atime_ns, weights.stat().st_mtime_ns + 10**9))
+    reloaded = load_model(ModelSpec(model=str(tmp_path / "flux-folder"), device="cpu"))
+    assert reloaded.identity.fingerprint != loaded.identity.fingerprint
 
 
 def test_missing_folder_and_non_diffusers_folder(tmp_path):
