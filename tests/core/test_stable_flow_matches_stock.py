@@ -1,5 +1,6 @@
 """The engine reproduces stock diffusers FluxPipeline wherever Stable Flow should not change anything."""
 
+import numpy as np
 import torch
 
 from core.latents import shared_noise
@@ -65,3 +66,32 @@ def test_prompts_are_encoded_once_per_distinct_prompt(tiny_model):
     generate_edits(fresh, ["a red car", "a blue car"], height=SIZE, width=SIZE, seed=1, vital_layers=(0,), steps=3,
                    max_sequence_length=SEQ)
     assert fresh.prompt_encoder.encoder_calls == 2
+
+
+def _stock_decode(model, packed, height, width):
+    """FluxPipeline's own decode (unpack, unscale, unshift, VAE, PIL) of a packed latent: a one-step run
+    whose step-end callback hands the pipeline ``packed`` as its final latent."""
+    tokens, pooled = model.prompt_encoder.encode_batch(["a photo"], SEQ)
+    return model.pipeline(
+        prompt_embeds=tokens, pooled_prompt_embeds=pooled, latents=packed.clone(), height=height, width=width,
+        num_inference_steps=1, output_type="pil", max_sequence_length=SEQ,
+        callback_on_step_end=lambda pipe, step, timestep, kwargs: {"latents": packed.clone()},
+    ).images[0]
+
+
+def test_vae_encode_and_decode_match_diffusers(tiny_model):
+    from core.latents import decode_latents, encode_image
+    from tests.helpers import gradient_photo
+
+    pipeline, height, width = tiny_model.pipeline, 48, 64
+    photo = gradient_photo(width, height, seed=5)
+    ours = encode_image(pipeline, photo, tiny_model.device, tiny_model.dtype)
+    # Decoding our latent the way FluxPipeline does must give what the VAE alone makes of the photo.
+    vae_only = pipeline.vae.decode(pipeline.vae.encode(pipeline.image_processor.preprocess(photo)).latent_dist.mode())
+    expected = np.asarray(pipeline.image_processor.postprocess(vae_only.sample.detach(), output_type="pil")[0], int)
+    stock = np.asarray(_stock_decode(tiny_model, ours, height, width), int)
+    assert np.abs(stock - expected).max() <= 1
+    # Our decode of any latent equals FluxPipeline's.
+    latent = torch.randn(ours.shape, generator=torch.Generator().manual_seed(2))
+    (decoded,) = decode_latents(pipeline, latent, height, width, tiny_model.device)
+    assert np.array_equal(np.asarray(decoded), np.asarray(_stock_decode(tiny_model, latent, height, width)))
