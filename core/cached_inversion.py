@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Callable, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 import torch
 from PIL import Image
 
 from core.cache_keys import inversion_key
-from core.methods.base import InversionStore
 from core.model import FluxModel
 from core.progress import JobControl
 from core.stable_flow import invert
 from core.trajectory import ExpectedTrajectory, Trajectory
 
+if TYPE_CHECKING:  # core.methods imports this module
+    from core.methods.base import InversionStore
+
 
 def cached_inversion(
     model: FluxModel,
-    store: Optional[InversionStore],
+    store: Optional["InversionStore"],
     image: Optional[Image.Image],
     clean: Callable[[], torch.Tensor],
     *,

@@ -33,6 +33,7 @@ def build_catalog() -> MethodCatalog:
     import torch
     from PIL import Image
 
+    from core.errors import ParameterError
     from core.methods import METHODS
     from core.methods.base import EditRequest
     from core.trajectory import Trajectory
@@ -49,6 +50,6 @@ def build_catalog() -> MethodCatalog:
             request = EditRequest(method=name, source_prompt="a", target_prompts=("b",), **start)
             try:
                 defaults[name][kind] = dict(method.defaults(request))
-            except Exception:  # a method that cannot start this way offers nothing for it
+            except ParameterError:  # a method that cannot start this way offers nothing for it
                 continue
     return MethodCatalog(defaults)
