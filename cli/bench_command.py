@@ -14,6 +14,7 @@ from core.atomic import atomic_write_text
 from core.benchmark import BenchmarkReport, run_benchmark
 from core.errors import device_memory_guard
 from core.images import check_side
+from core.latent_cache import cache_bytes_from_gb
 from core.methods.params import require_int
 from core.model_loading import load_model
 from core.speed_options import parse_speed_config
@@ -32,6 +33,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "fused-qkv+compile (compile last: it cannot be undone)")
     parser.add_argument("--max-sequence-length", type=int, default=512)
     parser.add_argument("--vital-layers", default=None)
+    parser.add_argument("--kv-cache-gb", type=float, default=None,
+                        help="host memory for the re-edit K/V (default: the editor's, a quarter of free memory)")
     parser.add_argument("--output", type=Path, default=None, help="write the full results as JSON")
     add_model_arguments(parser)
     parser.set_defaults(model="flux-dev-random")
@@ -56,6 +59,8 @@ def format_table(reports: list[BenchmarkReport]) -> str:
             lines.append(f"  {m.name:<36} {m.seconds:>9.3f} {per_step:>9} {peak:>8} {m.transformer_passes:>7}")
         for name, value in report.ratios().items():
             lines.append(f"  {name}: {value:.2f}x")
+        lines.append(f"  re-edit K/V: {report.kv_replayed_share:.0%} of steps replayed ({report.kv_needed_gb:.2f} GB "
+                     f"needed for all, budget {report.kv_budget_gb:.2f} GB)")
     return "\n".join(lines)
 
 
@@ -65,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
     for config in configs:
         parse_speed_config(config)
     require_int({"--steps": args.steps}, "--steps", 1)
+    kv_budget = None if args.kv_cache_gb is None else cache_bytes_from_gb(args.kv_cache_gb, "--kv-cache-gb")
     check_side("--height", args.height)
     check_side("--width", args.width)
     model = load_model(model_spec_from_args(args))
@@ -72,7 +78,8 @@ def run(args: argparse.Namespace) -> int:
     photo = _synthetic_photo(args.width, args.height)
     with device_memory_guard():
         reports = [run_benchmark(model, photo, steps=args.steps, vital_layers=layers, config=config,
-                                 max_sequence_length=args.max_sequence_length) for config in configs]
+                                 max_sequence_length=args.max_sequence_length, kv_budget_bytes=kv_budget)
+                   for config in configs]
     print(format_table(reports))
     if args.output is not None:
         atomic_write_text(args.output, json.dumps({"model": model.model_id,

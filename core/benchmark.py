@@ -13,7 +13,8 @@ from typing import Callable, Optional
 import torch
 from PIL import Image
 
-from core.kv_cache import SourceKVStore
+from core.host_memory import GB
+from core.kv_cache import SourceKVStore, source_kv_bytes_per_step
 from core.latents import shared_noise
 from core.model import FluxModel
 from core.progress import JobControl, ProgressEvent
@@ -43,6 +44,9 @@ class BenchmarkReport:
     width: int
     steps: int
     measurements: list[Measurement] = field(default_factory=list)
+    kv_budget_gb: float = 0.0  # host memory the recorded source K/V could use
+    kv_needed_gb: float = 0.0  # what every step of the source would need
+    kv_replayed_share: float = 0.0  # share of the re-edit's steps whose source row was replayed
 
     def by_name(self, name: str) -> Measurement:
         """The measurement called ``name``."""
@@ -122,8 +126,13 @@ def run_benchmark(
     config: str = "eager",
     max_sequence_length: int = 512,
     warmup: bool = True,
+    kv_budget_bytes: Optional[int] = None,
 ) -> BenchmarkReport:
-    """Measure stock generation, a generated edit, a first photo edit and two kinds of re-edit."""
+    """Measure stock generation, a generated edit, a first photo edit and two kinds of re-edit.
+
+    The K/V re-edit runs with ``kv_budget_bytes`` of host memory (default: the editor's
+    default, sized from free host memory); the report says what share of steps it replayed.
+    """
     apply_speed_options(model, config)
     width, height = photo.size
     prompts = ["a photo of a dog on a street", "a photo of a dog wearing a straw hat on a street"]
@@ -162,14 +171,20 @@ def run_benchmark(
 
     report.measurements.append(_measure(model, "first photo edit", steps, first_edit))
 
+    replayed: list[int] = []
+
     def re_edit(control: JobControl, kv_store: Optional[SourceKVStore] = None) -> None:
-        edit_from_trajectory(model, inverted["trajectory"], prompts[1:], vital_layers=vital_layers,
-                             max_sequence_length=max_sequence_length, control=control, kv_store=kv_store)
+        output = edit_from_trajectory(model, inverted["trajectory"], prompts[1:], vital_layers=vital_layers,
+                                      max_sequence_length=max_sequence_length, control=control, kv_store=kv_store)
+        replayed.append(output.kv_replayed_steps)
 
     report.measurements.append(_measure(model, "re-edit, cached inversion", steps, re_edit))
-    kv_store = SourceKVStore(device_budget=0, host_budget=64 * 1024**3)
+    kv_store = SourceKVStore(device_budget=0, host_budget=kv_budget_bytes)
     re_edit(JobControl(), kv_store)  # the first edit of this source records its K/V
     report.measurements.append(
         _measure(model, "re-edit, cached inversion + K/V", steps, lambda c: re_edit(c, kv_store))
     )
+    report.kv_budget_gb = round(kv_store.host_budget / GB, 2)
+    report.kv_needed_gb = round(steps * source_kv_bytes_per_step(model, height, width, vital_layers) / GB, 2)
+    report.kv_replayed_share = round(replayed[-1] / steps, 3)
     return report

@@ -6,9 +6,10 @@ edit of the same source. The first edit records them; later edits of that source
 them and run only the edit rows (batch 1 instead of 2 for one edit).
 
 Memory is bounded: entries go to the compute device while its budget lasts, then to host
-memory (pinned when CUDA is used) while that budget lasts; whatever does not fit is simply
-not stored, and those steps run the source row again. Least recently used sources are
-evicted first.
+memory (pinned when CUDA is used) while that budget lasts (by default a quarter of the
+host memory free when the store is made); whatever does not fit is simply not stored, and
+those steps run the source row again, so the speed-up shrinks to the share of steps that
+fit. Least recently used sources are evicted first.
 """
 
 from __future__ import annotations
@@ -16,11 +17,25 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
+from typing import TYPE_CHECKING, Optional
+
 import torch
+
+from core.host_memory import GB, default_kv_cache_gb
+
+if TYPE_CHECKING:  # core.model imports this module
+    from core.model import FluxModel
 
 
 DEFAULT_DEVICE_BUDGET = 0
-DEFAULT_HOST_BUDGET = 8 * 1024**3
+
+
+def source_kv_bytes_per_step(model: FluxModel, height: int, width: int, layers: tuple[int, ...]) -> int:
+    """Bytes one step of a source's recorded image K/V takes at the given vital layers."""
+    config = model.pipeline.transformer.config
+    width_of_kv = config.num_attention_heads * config.attention_head_dim
+    element = torch.empty((), dtype=model.dtype).element_size()
+    return 2 * len(layers) * model.image_tokens(height, width) * width_of_kv * element
 
 
 @dataclass
@@ -45,9 +60,9 @@ class SourceKV:
 class SourceKVStore:
     """Budgeted LRU of :class:`SourceKV` per source key."""
 
-    def __init__(self, device_budget: int = DEFAULT_DEVICE_BUDGET, host_budget: int = DEFAULT_HOST_BUDGET) -> None:
+    def __init__(self, device_budget: int = DEFAULT_DEVICE_BUDGET, host_budget: Optional[int] = None) -> None:
         self.device_budget = device_budget
-        self.host_budget = host_budget
+        self.host_budget = int(default_kv_cache_gb() * GB) if host_budget is None else host_budget
         self._sources: OrderedDict[str, SourceKV] = OrderedDict()
 
     @property

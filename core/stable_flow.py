@@ -38,6 +38,7 @@ class EditOutput:
     prompts: list[str]
     vital_layers: tuple[int, ...]
     source_trajectory: Optional[Trajectory] = None  # the inversion, for real photos
+    kv_replayed_steps: int = 0  # steps whose source row came from recorded K/V (core/kv_cache.py)
 
 
 def check_edit_prompts(prompts: Sequence[str]) -> None:
@@ -210,7 +211,8 @@ def edit_from_trajectory(
                                     source_kv=source_kv)
     images = decode_with_progress(model, history[-1], height, width, control)
     trajectories = _trajectories(history, schedule, prompts, guidances, height, width)
-    return EditOutput(images, trajectories, prompts, vital_layers)
+    return EditOutput(images, trajectories, prompts, vital_layers,
+                      kv_replayed_steps=source_kv.replayed_steps if source_kv is not None else 0)
 
 
 def edit_image(

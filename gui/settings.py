@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from core.atomic import atomic_write_text
+from core.host_memory import default_kv_cache_gb
 from core.paths import cache_dir, config_dir
 
 SETTINGS_FILE = "settings.json"
@@ -31,7 +32,7 @@ class AppSettings:
     precision: str = "auto"
     memory_mode: str = "none"
     weights: str = "model"
-    kv_cache_gb: float = 2.0
+    kv_cache_gb: float = field(default_factory=default_kv_cache_gb)  # a quarter of the free host memory
     cache_folder: str = ""
     cache_size_gb: float = 20.0
     default_steps: int = 0

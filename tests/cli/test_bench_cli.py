@@ -13,6 +13,7 @@ def test_bench_prints_the_table_and_writes_json(tmp_path, capsys):
     assert code == 0
     printed = capsys.readouterr().out
     assert "stock FluxPipeline, same batch" in printed and "re-edit, cached inversion + K/V" in printed
+    assert "re-edit K/V: 100% of steps replayed" in printed
     result = json.loads(out.read_text())
     assert [r["config"] for r in result["reports"]] == ["eager", "fused-qkv"]
     measurements = {m["name"]: m for m in result["reports"][0]["measurements"]}

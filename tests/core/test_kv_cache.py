@@ -86,3 +86,30 @@ def test_older_sources_are_evicted_for_the_newest(tiny_model):
     finally:
         handle.remove()
     assert sizes == [1] * STEPS
+
+
+def test_the_benchmark_reports_the_share_of_steps_a_budget_replays(tiny_model):
+    from core.benchmark import run_benchmark
+    from core.kv_cache import source_kv_bytes_per_step
+    from tests.helpers import gradient_photo
+
+    per_step = source_kv_bytes_per_step(tiny_model, 48, 64, LAYERS)
+    assert per_step == 2 * len(LAYERS) * 12 * 32 * 4  # K and V, 4 layers, 12 image tokens, width 32, float32
+    photo = gradient_photo(64, 48)
+    options = dict(steps=4, vital_layers=LAYERS, max_sequence_length=SEQ, warmup=False)
+    partial = run_benchmark(tiny_model, photo, kv_budget_bytes=int(1.5 * per_step), **options)
+    assert partial.kv_replayed_share == 0.25  # one step of four fits
+    assert partial.kv_needed_gb == round(4 * per_step / 1024**3, 2)
+    everything = run_benchmark(tiny_model, photo, kv_budget_bytes=4 * per_step, **options)
+    assert everything.kv_replayed_share == 1.0
+    assert everything.by_name("re-edit, cached inversion + K/V").transformer_passes == 4
+
+
+def test_the_default_budget_is_a_share_of_free_host_memory(monkeypatch):
+    import core.host_memory as host_memory
+
+    monkeypatch.setattr(host_memory, "free_host_bytes", lambda: 40 * 1024**3)
+    assert host_memory.default_kv_cache_gb() == 10.0
+    assert SourceKVStore().host_budget == 10 * 1024**3
+    monkeypatch.setattr(host_memory, "free_host_bytes", lambda: 1024**4)
+    assert host_memory.default_kv_cache_gb() == 64.0
