@@ -45,7 +45,8 @@ class EditResult:
     edited again without inversion; it is None for methods that do not (FlowEdit, FlowAlign,
     SDEdit). ``source_trajectory`` is the source's trajectory when the method made or used
     one (the inversion of a photo, or the generated source). ``params`` are the parameters
-    actually used, defaults filled in.
+    actually used, defaults filled in. ``kv_replay_share`` is the share of steps whose source
+    row came from recorded K/V (0 when none was recorded, or for other methods).
     """
 
     images: list[Image.Image]
@@ -54,6 +55,7 @@ class EditResult:
     source_trajectory: Optional[Trajectory]
     method: str
     params: dict[str, Any]
+    kv_replay_share: float = 0.0
 
 
 class InversionStore(Protocol):

@@ -73,7 +73,8 @@ class StableFlowMethod:
                                       max_sequence_length=msl, control=control, kv_store=model.source_kv_store)
         if source_image is None:
             source_image = output.images[0]
-        return EditResult(output.images[1:], output.trajectories[1:], source_image, source, self.name, params)
+        return EditResult(output.images[1:], output.trajectories[1:], source_image, source, self.name, params,
+                          kv_replay_share=output.kv_replayed_steps / source.num_steps)
 
     def _inversion(self, model, request: EditRequest, params, control: JobControl, store):
         def clean():

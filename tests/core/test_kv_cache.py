@@ -113,3 +113,18 @@ def test_the_default_budget_is_a_share_of_free_host_memory(monkeypatch):
     assert SourceKVStore().host_budget == 10 * 1024**3
     monkeypatch.setattr(host_memory, "free_host_bytes", lambda: 1024**4)
     assert host_memory.default_kv_cache_gb() == 64.0
+
+
+def test_an_engine_result_says_what_share_of_steps_was_replayed(tiny_model):
+    from core.engine import Engine
+    from core.methods.base import EditRequest
+
+    source = _source(tiny_model)
+    request = EditRequest(method="stable-flow", source_prompt=source.prompt, target_prompts=("a bird",),
+                          source=source, max_sequence_length=SEQ, vital_layers=LAYERS)
+    tiny_model.source_kv_store = SourceKVStore(device_budget=0, host_budget=1 << 30)
+    try:
+        first, second = Engine(tiny_model).run(request), Engine(tiny_model).run(request)
+    finally:
+        tiny_model.source_kv_store = None
+    assert (first.kv_replay_share, second.kv_replay_share) == (0.0, 1.0)
