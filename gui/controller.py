@@ -75,6 +75,8 @@ class EditorController(QObject):
         self._hf_token: Optional[str] = None
         self._eta = EtaEstimator()
         self._ready: Optional[asyncio.Future] = None
+        # Results (from edits, undo, a restore...) that no saved project holds yet.
+        self._unsaved_results = False
         self.host.engine_ready.connect(self._on_engine_ready)
         self.host.engine_failed.connect(self._on_engine_failed)
         self.host.model_loading.connect(self._on_model_loading)
@@ -118,8 +120,15 @@ class EditorController(QObject):
 
     @property
     def is_modified(self) -> bool:
-        """Whether the session has changes that were not saved as a project."""
-        return not self.undo_stack.isClean()
+        """Whether the session has changes that were not saved as a project: any result added
+        or removed since the last save (undone ones included: they stay in the tree), a
+        restored autosave, or undoable steps."""
+        return self._unsaved_results or not self.undo_stack.isClean()
+
+    def mark_saved(self) -> None:
+        """Treat the session as saved (after a save, or when the user chose to discard it)."""
+        self._unsaved_results = False
+        self.undo_stack.setClean()
 
     @Slot()
     def _on_engine_ready(self) -> None:
@@ -142,11 +151,12 @@ class EditorController(QObject):
         self.model_status.emit("Engine unavailable")
         self.error.emit(message)
 
-    def _replace_session(self, fill: Optional[Callable[[Any], None]] = None) -> bool:
+    def _replace_session(self, fill: Optional[Callable[[Any], None]] = None, unsaved: bool = False) -> bool:
         """Start a new session, filled by ``fill(session)`` (open a photo, load a project...).
 
         The current session is only closed once the new one is filled, so a photo or project
         that cannot be read leaves the user's work as it was (and False is returned).
+        ``unsaved`` says whether the new session holds results no project file has (a restore).
         """
         from core.session.autosave import Autosave
         from core.session.session_editing import EditSession
@@ -166,10 +176,13 @@ class EditorController(QObject):
         self.session = session
         session.tree.add_listener(self._on_tree_event)
         self.undo_stack.clear()
+        self._unsaved_results = unsaved
         self.session_replaced.emit()
         return True
 
     def _on_tree_event(self, event: str, node_id: Optional[str]) -> None:
+        if event in ("added", "removed"):
+            self._unsaved_results = True
         self.tree_changed.emit(event, node_id)
 
     # -- model ---------------------------------------------------------------------------
@@ -237,7 +250,7 @@ class EditorController(QObject):
         except (UserError, OSError) as error:
             self.error.emit(f"Could not save the project: {describe_error(error)}")
             return False
-        self.undo_stack.setClean()
+        self.mark_saved()
         self._remember_file(path)
         self.notice.emit(f"Saved {Path(path).name}")
         return True
@@ -245,7 +258,7 @@ class EditorController(QObject):
     def restore_autosave(self, folder: str | Path) -> bool:
         """Replace the session with a crashed session's autosave."""
         if not self._check_ready(self.error) or \
-                not self._replace_session(lambda session: session.restore_autosave(Path(folder))):
+                not self._replace_session(lambda session: session.restore_autosave(Path(folder)), unsaved=True):
             return False
         self.notice.emit("Restored the unsaved session")
         return True
@@ -299,17 +312,30 @@ class EditorController(QObject):
             return False
         return True
 
-    def start_kind(self) -> tuple[str, Optional[int]]:
+    def start_kind(self, source_prompt: Optional[str] = None) -> tuple[str, Optional[int]]:
         """How the next edit starts ("generated" when nothing is open, "photo" or "result"), and
-        for a result the step count its trajectory fixes."""
+        for a result the step count its trajectory has. A result whose description
+        ``source_prompt`` differs from its own prompt is edited like a photo."""
         tree = self.tree
         if tree is None or tree.current_id is None:
             return "generated", None
         node = tree.node(tree.current_id)
         trajectory = tree.trajectory(node.id)
-        if trajectory is not None and trajectory.prompt == node.prompt:
+        prompt = node.prompt if source_prompt is None else source_prompt.strip()
+        if trajectory is not None and trajectory.prompt == prompt:
             return "result", trajectory.num_steps
         return "photo", None
+
+    def resolved_params(self, edit: EditSettings) -> Optional[dict[str, Any]]:
+        """The method parameters the engine will run ``edit`` with (UserError when it would
+        refuse them; None before the engine is ready). The request is built exactly as
+        :meth:`run_edit` builds it."""
+        if self.session is None:
+            return None
+        from core.methods import get_method
+
+        request, _finish = self._build(edit)
+        return get_method(request.method).resolve_params(request)
 
     def run_edit(self, edit: EditSettings) -> Optional[int]:
         """Submit an edit of the current node (or a generated start); returns the job id."""
