@@ -245,17 +245,24 @@ class EditPanel(QWidget):
             return
         forced: dict[str, str] = {}
         if lock_forced:
-            forced = {name: self._forced_reason(name, value) for name, value in self._engine_overrides(shown).items()}
+            forced = {name: self._forced_reason(name, resolved[name]) for name in self._engine_overrides(shown)}
         for form in (self.main_params, self.advanced_params):
             form.show_values(resolved, forced)
 
-    def _engine_overrides(self, shown: dict) -> dict:
-        """Parameters the engine would change even when asked for ``shown`` explicitly."""
-        try:
-            resolved = self.resolver(replace(self.settings(), params=shown))
-        except UserError:
-            return {}
-        return {name: value for name, value in (resolved or {}).items() if name in shown and shown[name] != value}
+    def _engine_overrides(self, shown: dict) -> set[str]:
+        """Numeric parameters the engine sets whatever is asked: each is asked for one more
+        than shown, alone, and kept when the engine runs something else."""
+        forced = set()
+        for name, value in shown.items():
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                continue
+            try:
+                resolved = self.resolver(replace(self.settings(), params={name: value + 1})) or {}
+            except UserError:
+                continue
+            if name in resolved and resolved[name] != value + 1:
+                forced.add(name)
+        return forced
 
     def _forced_reason(self, name: str, value) -> str:
         if name == "steps" and self._start_kind == "result":

@@ -18,9 +18,6 @@ LABELS = {
     "source_guidance": "Source guidance",
     "target_guidance": "Target guidance",
     "inversion_guidance": "Inversion guidance",
-    "n_max": "Edit from step",
-    "n_min": "Plain steps at the end",
-    "n_avg": "Noise samples per step",
     "true_cfg": "True CFG",
 }
 HELP = {
