@@ -70,4 +70,5 @@ class PromptHistory:
     def save(self) -> None:
         """Write the history atomically."""
         payload = {"version": 1, "prompts": [asdict(entry) for entry in self._entries]}
-        atomic_write_text(self.path, json.dumps(payload, indent=1, ensure_ascii=False))
+        # What the user typed is theirs alone, whatever the umask.
+        atomic_write_text(self.path, json.dumps(payload, indent=1, ensure_ascii=False), private=True)
