@@ -30,6 +30,7 @@ from gui.settings import AppSettings, save_settings
 from gui.undo_commands import OperationCommand
 
 NO_MODEL = "No model chosen yet: choose one in Model ▸ Set up model… (the tiny demo model needs no download)."
+BUSY = "An edit is already running: wait for it to finish, or press Cancel first."
 ENGINE_STARTING = "The editing engine is still starting; try again in a moment."
 
 
@@ -71,6 +72,8 @@ class EditorController(QObject):
         self.undo_stack = QUndoStack(self)
         self.session = None
         self._edit_job: Optional[int] = None
+        self._cancelling = False
+        self._queued_edit: Optional[EditSettings] = None  # pressed Edit while the running one was cancelling
         self._load_job: Optional[int] = None
         self._hf_token: Optional[str] = None
         self._eta = EtaEstimator()
@@ -338,8 +341,19 @@ class EditorController(QObject):
         return get_method(request.method).resolve_params(request)
 
     def run_edit(self, edit: EditSettings) -> Optional[int]:
-        """Submit an edit of the current node (or a generated start); returns the job id."""
-        if self.busy or not self._check_ready(self.edit_failed):
+        """Submit an edit of the current node (or a generated start); returns the job id.
+
+        While a cancelled edit is still stopping, the new one is queued and starts as soon as
+        it has; while another edit runs, it is refused with the reason.
+        """
+        if self.busy:
+            if self._cancelling:
+                self._queued_edit = edit
+                self.notice.emit("The new edit starts as soon as the cancelled one has stopped")
+            else:
+                self.edit_failed.emit(BUSY)
+            return None
+        if not self._check_ready(self.edit_failed):
             return None
         choice = self.model_choice()
         if choice is None:
@@ -391,13 +405,30 @@ class EditorController(QObject):
         """Ask the running edit to stop; it ends within one step (``edit_cancelled`` follows)."""
         if self._edit_job is not None:
             self.host.cancel(self._edit_job)
+            self._cancelling = True
             self.notice.emit("Cancelling…")
 
+    @property
+    def cancelling(self) -> bool:
+        """Whether the running edit was asked to stop and has not yet."""
+        return self._cancelling
+
     def _forget_edit(self) -> None:
+        self._queued_edit = None
         if self._edit_job is not None:
             self.host.forget(self._edit_job)
-            self._edit_job = None
-            self.busy_changed.emit(False)
+            self._end_edit()
+
+    def _end_edit(self) -> None:
+        """The edit job is over (done, failed, cancelled or forgotten)."""
+        self._edit_job = None
+        self._cancelling = False
+        self.busy_changed.emit(False)
+
+    def _run_queued_edit(self) -> None:
+        edit, self._queued_edit = self._queued_edit, None
+        if edit is not None:
+            self.run_edit(edit)
 
     @Slot(int, str, int, int)
     def _on_progress(self, job_id: int, phase: str, step: int, total: int) -> None:
@@ -416,8 +447,7 @@ class EditorController(QObject):
             self._load_job = None
         if job_id != self._edit_job:
             return
-        self._edit_job = None
-        self.busy_changed.emit(False)
+        self._end_edit()
         if isinstance(payload, GeneratedStart):
             self.undo_stack.clear()
             operation = self.session.begin_generated(payload.request, payload.result, payload.model_id,
@@ -431,6 +461,7 @@ class EditorController(QObject):
             return
         self.undo_stack.push(OperationCommand(operation, self.session.tree, applied=True))
         self.edit_finished.emit([node.id for node in operation.nodes])
+        self._run_queued_edit()
 
     @Slot(int, str)
     def _on_failed(self, job_id: int, message: str) -> None:
@@ -439,14 +470,15 @@ class EditorController(QObject):
             self.model_status.emit("Model not loaded")
             self.error.emit(message)
         if job_id == self._edit_job:
-            self._edit_job = None
-            self.busy_changed.emit(False)
+            self._end_edit()
             self.edit_failed.emit(message)
+            self._run_queued_edit()
 
     @Slot(int)
     def _on_cancelled(self, job_id: int) -> None:
         if job_id == self._edit_job:
-            self._edit_job = None
-            self.busy_changed.emit(False)
+            self._end_edit()
             self.edit_cancelled.emit()
-            self.notice.emit("Edit cancelled")
+            if self._queued_edit is None:
+                self.notice.emit("Edit cancelled")
+            self._run_queued_edit()

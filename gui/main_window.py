@@ -111,7 +111,7 @@ class MainWindow(QMainWindow):
         c.undo_stack.cleanChanged.connect(lambda _clean: self._update_title())
         self.edit_panel.edit_requested.connect(self.run_edit)
         self.edit_panel.source_prompt.textChanged.connect(lambda _text: self._update_start_kind())
-        self.edit_panel.cancel_requested.connect(c.cancel)
+        self.edit_panel.cancel_requested.connect(self.cancel_edit)
         self.history_panel.node_clicked.connect(c.set_current)
         self.history_panel.export_requested.connect(self.export_node)
         self.history_panel.edit_from_requested.connect(self.edit_from)
@@ -159,6 +159,7 @@ class MainWindow(QMainWindow):
         self.menu_actions.run_edit.setEnabled(not busy)
         self.menu_actions.cancel_edit.setEnabled(busy)
         if busy:
+            self.status.clearMessage()  # nothing stale ("Edit cancelled") during the new edit
             self.status.busy("Starting the edit…")
 
     def _on_edit_finished(self, node_ids: list) -> None:
@@ -235,6 +236,14 @@ class MainWindow(QMainWindow):
         """Submit the edit panel's edit."""
         self.edit_panel.clear_error()
         self.controller.run_edit(self.edit_panel.settings())
+
+    def cancel_edit(self) -> None:
+        """Stop the running edit; Edit is available again at once (a new edit waits for the stop)."""
+        if self.controller.busy:
+            self.controller.cancel()
+            self.edit_panel.set_busy(False)
+            self.menu_actions.run_edit.setEnabled(True)
+            self.menu_actions.cancel_edit.setEnabled(False)
 
     def edit_from(self, node_id: str) -> None:
         """Make ``node_id`` current and put the cursor in the edit prompt."""
