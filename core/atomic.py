@@ -9,13 +9,33 @@ from pathlib import Path
 from typing import BinaryIO, Iterator
 
 
+def _current_umask() -> int:
+    """The process umask (read without changing it where the system allows)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # elsewhere: set and restore (briefly process-wide)
+    os.umask(mask)
+    return mask
+
+
 @contextmanager
-def atomic_output(path: str | Path) -> Iterator[BinaryIO]:
-    """Open a temporary file beside ``path`` for binary writing; rename it over ``path`` on success."""
+def atomic_output(path: str | Path, private: bool = False) -> Iterator[BinaryIO]:
+    """Open a temporary file beside ``path`` for binary writing; rename it over ``path`` on success.
+
+    The file gets the permissions a plain ``open(path, "w")`` would give it (0666 less the
+    umask), or 0600 when ``private``.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        if not private and os.name == "posix":
+            os.fchmod(handle, 0o666 & ~_current_umask())
         with os.fdopen(handle, "wb") as stream:
             yield stream
             stream.flush()
@@ -29,12 +49,12 @@ def atomic_output(path: str | Path) -> Iterator[BinaryIO]:
         raise
 
 
-def atomic_write_bytes(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically."""
-    with atomic_output(path) as stream:
+def atomic_write_bytes(path: str | Path, data: bytes, private: bool = False) -> None:
+    """Write ``data`` to ``path`` atomically (0600 when ``private``, else as the umask says)."""
+    with atomic_output(path, private) as stream:
         stream.write(data)
 
 
-def atomic_write_text(path: str | Path, text: str) -> None:
-    """Write UTF-8 ``text`` to ``path`` atomically."""
-    atomic_write_bytes(path, text.encode("utf-8"))
+def atomic_write_text(path: str | Path, text: str, private: bool = False) -> None:
+    """Write UTF-8 ``text`` to ``path`` atomically (0600 when ``private``, else as the umask says)."""
+    atomic_write_bytes(path, text.encode("utf-8"), private)

@@ -76,7 +76,7 @@ def build_menus(window, undo_stack) -> WindowActions:
         undo=undo,
         redo=redo,
         run_edit=a(window, "&Run Edit", window.run_edit, ("Ctrl+Return", "Ctrl+Enter"), "edit"),
-        cancel_edit=a(window, "&Cancel Edit", window.controller.cancel, ("Esc",), "cancel"),
+        cancel_edit=a(window, "&Cancel Edit", window.cancel_edit, ("Esc",), "cancel"),
         settings=a(window, "Se&ttings…", window.open_settings, ("Ctrl+,",), "settings"),
         zoom_in=a(window, "Zoom &In", window.canvas.zoom_in, (QKeySequence.StandardKey.ZoomIn, "Ctrl+="), "zoom-in"),
         zoom_out=a(window, "Zoom &Out", window.canvas.zoom_out, (QKeySequence.StandardKey.ZoomOut,), "zoom-out"),

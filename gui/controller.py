@@ -30,6 +30,7 @@ from gui.settings import AppSettings, save_settings
 from gui.undo_commands import OperationCommand
 
 NO_MODEL = "No model chosen yet: choose one in Model ▸ Set up model… (the tiny demo model needs no download)."
+BUSY = "An edit is already running: wait for it to finish, or press Cancel first."
 ENGINE_STARTING = "The editing engine is still starting; try again in a moment."
 
 
@@ -71,10 +72,14 @@ class EditorController(QObject):
         self.undo_stack = QUndoStack(self)
         self.session = None
         self._edit_job: Optional[int] = None
+        self._cancelling = False
+        self._queued_edit: Optional[EditSettings] = None  # pressed Edit while the running one was cancelling
         self._load_job: Optional[int] = None
         self._hf_token: Optional[str] = None
         self._eta = EtaEstimator()
         self._ready: Optional[asyncio.Future] = None
+        # Results (from edits, undo, a restore...) that no saved project holds yet.
+        self._unsaved_results = False
         self.host.engine_ready.connect(self._on_engine_ready)
         self.host.engine_failed.connect(self._on_engine_failed)
         self.host.model_loading.connect(self._on_model_loading)
@@ -118,8 +123,15 @@ class EditorController(QObject):
 
     @property
     def is_modified(self) -> bool:
-        """Whether the session has changes that were not saved as a project."""
-        return not self.undo_stack.isClean()
+        """Whether the session has changes that were not saved as a project: any result added
+        or removed since the last save (undone ones included: they stay in the tree), a
+        restored autosave, or undoable steps."""
+        return self._unsaved_results or not self.undo_stack.isClean()
+
+    def mark_saved(self) -> None:
+        """Treat the session as saved (after a save, or when the user chose to discard it)."""
+        self._unsaved_results = False
+        self.undo_stack.setClean()
 
     @Slot()
     def _on_engine_ready(self) -> None:
@@ -142,11 +154,12 @@ class EditorController(QObject):
         self.model_status.emit("Engine unavailable")
         self.error.emit(message)
 
-    def _replace_session(self, fill: Optional[Callable[[Any], None]] = None) -> bool:
+    def _replace_session(self, fill: Optional[Callable[[Any], None]] = None, unsaved: bool = False) -> bool:
         """Start a new session, filled by ``fill(session)`` (open a photo, load a project...).
 
         The current session is only closed once the new one is filled, so a photo or project
         that cannot be read leaves the user's work as it was (and False is returned).
+        ``unsaved`` says whether the new session holds results no project file has (a restore).
         """
         from core.session.autosave import Autosave
         from core.session.session_editing import EditSession
@@ -166,10 +179,13 @@ class EditorController(QObject):
         self.session = session
         session.tree.add_listener(self._on_tree_event)
         self.undo_stack.clear()
+        self._unsaved_results = unsaved
         self.session_replaced.emit()
         return True
 
     def _on_tree_event(self, event: str, node_id: Optional[str]) -> None:
+        if event in ("added", "removed"):
+            self._unsaved_results = True
         self.tree_changed.emit(event, node_id)
 
     # -- model ---------------------------------------------------------------------------
@@ -237,7 +253,7 @@ class EditorController(QObject):
         except (UserError, OSError) as error:
             self.error.emit(f"Could not save the project: {describe_error(error)}")
             return False
-        self.undo_stack.setClean()
+        self.mark_saved()
         self._remember_file(path)
         self.notice.emit(f"Saved {Path(path).name}")
         return True
@@ -245,7 +261,7 @@ class EditorController(QObject):
     def restore_autosave(self, folder: str | Path) -> bool:
         """Replace the session with a crashed session's autosave."""
         if not self._check_ready(self.error) or \
-                not self._replace_session(lambda session: session.restore_autosave(Path(folder))):
+                not self._replace_session(lambda session: session.restore_autosave(Path(folder)), unsaved=True):
             return False
         self.notice.emit("Restored the unsaved session")
         return True
@@ -299,21 +315,45 @@ class EditorController(QObject):
             return False
         return True
 
-    def start_kind(self) -> tuple[str, Optional[int]]:
+    def start_kind(self, source_prompt: Optional[str] = None) -> tuple[str, Optional[int]]:
         """How the next edit starts ("generated" when nothing is open, "photo" or "result"), and
-        for a result the step count its trajectory fixes."""
+        for a result the step count its trajectory has. A result whose description
+        ``source_prompt`` differs from its own prompt is edited like a photo."""
         tree = self.tree
         if tree is None or tree.current_id is None:
             return "generated", None
         node = tree.node(tree.current_id)
         trajectory = tree.trajectory(node.id)
-        if trajectory is not None and trajectory.prompt == node.prompt:
+        prompt = node.prompt if source_prompt is None else source_prompt.strip()
+        if trajectory is not None and trajectory.prompt == prompt:
             return "result", trajectory.num_steps
         return "photo", None
 
+    def resolved_params(self, edit: EditSettings) -> Optional[dict[str, Any]]:
+        """The method parameters the engine will run ``edit`` with (UserError when it would
+        refuse them; None before the engine is ready). The request is built exactly as
+        :meth:`run_edit` builds it."""
+        if self.session is None:
+            return None
+        from core.methods import get_method
+
+        request, _finish = self._build(edit)
+        return get_method(request.method).resolve_params(request)
+
     def run_edit(self, edit: EditSettings) -> Optional[int]:
-        """Submit an edit of the current node (or a generated start); returns the job id."""
-        if self.busy or not self._check_ready(self.edit_failed):
+        """Submit an edit of the current node (or a generated start); returns the job id.
+
+        While a cancelled edit is still stopping, the new one is queued and starts as soon as
+        it has; while another edit runs, it is refused with the reason.
+        """
+        if self.busy:
+            if self._cancelling:
+                self._queued_edit = edit
+                self.notice.emit("The new edit starts as soon as the cancelled one has stopped")
+            else:
+                self.edit_failed.emit(BUSY)
+            return None
+        if not self._check_ready(self.edit_failed):
             return None
         choice = self.model_choice()
         if choice is None:
@@ -365,13 +405,30 @@ class EditorController(QObject):
         """Ask the running edit to stop; it ends within one step (``edit_cancelled`` follows)."""
         if self._edit_job is not None:
             self.host.cancel(self._edit_job)
+            self._cancelling = True
             self.notice.emit("Cancelling…")
 
+    @property
+    def cancelling(self) -> bool:
+        """Whether the running edit was asked to stop and has not yet."""
+        return self._cancelling
+
     def _forget_edit(self) -> None:
+        self._queued_edit = None
         if self._edit_job is not None:
             self.host.forget(self._edit_job)
-            self._edit_job = None
-            self.busy_changed.emit(False)
+            self._end_edit()
+
+    def _end_edit(self) -> None:
+        """The edit job is over (done, failed, cancelled or forgotten)."""
+        self._edit_job = None
+        self._cancelling = False
+        self.busy_changed.emit(False)
+
+    def _run_queued_edit(self) -> None:
+        edit, self._queued_edit = self._queued_edit, None
+        if edit is not None:
+            self.run_edit(edit)
 
     @Slot(int, str, int, int)
     def _on_progress(self, job_id: int, phase: str, step: int, total: int) -> None:
@@ -390,8 +447,7 @@ class EditorController(QObject):
             self._load_job = None
         if job_id != self._edit_job:
             return
-        self._edit_job = None
-        self.busy_changed.emit(False)
+        self._end_edit()
         if isinstance(payload, GeneratedStart):
             self.undo_stack.clear()
             operation = self.session.begin_generated(payload.request, payload.result, payload.model_id,
@@ -405,6 +461,7 @@ class EditorController(QObject):
             return
         self.undo_stack.push(OperationCommand(operation, self.session.tree, applied=True))
         self.edit_finished.emit([node.id for node in operation.nodes])
+        self._run_queued_edit()
 
     @Slot(int, str)
     def _on_failed(self, job_id: int, message: str) -> None:
@@ -413,14 +470,15 @@ class EditorController(QObject):
             self.model_status.emit("Model not loaded")
             self.error.emit(message)
         if job_id == self._edit_job:
-            self._edit_job = None
-            self.busy_changed.emit(False)
+            self._end_edit()
             self.edit_failed.emit(message)
+            self._run_queued_edit()
 
     @Slot(int)
     def _on_cancelled(self, job_id: int) -> None:
         if job_id == self._edit_job:
-            self._edit_job = None
-            self.busy_changed.emit(False)
+            self._end_edit()
             self.edit_cancelled.emit()
-            self.notice.emit("Edit cancelled")
+            if self._queued_edit is None:
+                self.notice.emit("Edit cancelled")
+            self._run_queued_edit()

@@ -7,7 +7,8 @@ dialogs. The method list and each method's parameters come from the engine's cat
 from __future__ import annotations
 
 import random
-from typing import Optional
+from dataclasses import replace
+from typing import Any, Callable, Optional
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -24,10 +25,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.errors import UserError
 from gui.edit_settings import DEFAULT_MAX_SEQUENCE_LENGTH, DEFAULT_SIZE, EditSettings
 from gui.icons import set_icon
-from gui.method_catalog import MethodCatalog
-from gui.param_widgets import ParamForm
+from gui.method_catalog import DIRECT_METHODS, METHOD_HELP, MethodCatalog, method_label
+from gui.param_widgets import ParamForm, label_for
 
 MAIN_PARAMS = ("steps", "guidance")
 MAX_SEED = 2**31 - 1
@@ -35,6 +37,10 @@ START_HINTS = {
     "generated": "Nothing is open: Edit generates the image from the first prompt, then applies the change.",
     "photo": "Edits the photo shown (it is inverted first; later edits of it reuse the inversion).",
     "result": "Edits the result shown, reusing its trajectory (no inversion needed).",
+}
+DIRECT_HINTS = {
+    "photo": "Edits the photo shown directly (this method does not invert it).",
+    "result": "Edits the result shown directly (this method does not invert it).",
 }
 
 
@@ -50,6 +56,8 @@ class EditPanel(QWidget):
         self._catalog: Optional[MethodCatalog] = None
         self._start_kind = ""  # set just below
         self._fixed_steps: Optional[int] = None
+        # The engine's parameters for an edit as set up (None: not known yet); see show_engine_params.
+        self.resolver: Optional[Callable[[EditSettings], Optional[dict[str, Any]]]] = None
 
         self.source_prompt = QLineEdit(self)
         self.source_prompt.setPlaceholderText("e.g. a photo of a dog on a street")
@@ -112,6 +120,10 @@ class EditPanel(QWidget):
         self.hint = QLabel(self)
         self.hint.setObjectName("hint")
         self.hint.setWordWrap(True)
+        self.param_problem = QLabel(self)
+        self.param_problem.setObjectName("inlineError")
+        self.param_problem.setWordWrap(True)
+        self.param_problem.hide()
         self.error = QLabel(self)
         self.error.setObjectName("inlineError")
         self.error.setWordWrap(True)
@@ -138,14 +150,17 @@ class EditPanel(QWidget):
         layout.addLayout(form)
         layout.addWidget(self.advanced_toggle)
         layout.addWidget(self.advanced)
+        layout.addWidget(self.param_problem)
         layout.addWidget(self.hint)
         layout.addWidget(self.error)
         layout.addLayout(buttons)
         layout.addStretch(1)
 
         self.dice.clicked.connect(lambda: self.seed.setValue(random.randint(0, MAX_SEED)))
-        self.method.currentTextChanged.connect(lambda _name: self.reset_params())
+        self.method.currentIndexChanged.connect(lambda _index: self.reset_params())
         self.advanced_toggle.toggled.connect(self._toggle_advanced)
+        for form in (self.main_params, self.advanced_params):
+            form.changed.connect(self.show_engine_params)
         self.edit_button.clicked.connect(self.edit_requested)
         self.cancel_button.clicked.connect(self.cancel_requested)
         self.set_start_kind("generated")
@@ -156,13 +171,16 @@ class EditPanel(QWidget):
         self._catalog = catalog
         self.method.blockSignals(True)
         self.method.clear()
-        self.method.addItems(catalog.methods())
+        for name in catalog.methods():
+            self.method.addItem(method_label(name), name)
+            self.method.setItemData(self.method.count() - 1, METHOD_HELP.get(name, name),
+                                    Qt.ItemDataRole.ToolTipRole)
         self.method.blockSignals(False)
         self.reset_params()
 
     def set_start_kind(self, kind: str, fixed_steps: Optional[int] = None) -> None:
         """Adapt to how the next edit starts (generated image, photo, or a known result whose
-        trajectory fixes the step count to ``fixed_steps``)."""
+        trajectory has ``fixed_steps`` steps); the parameters are reset for it."""
         if (kind, fixed_steps) == (self._start_kind, self._fixed_steps):
             return  # keep what the user set
         self._start_kind = kind
@@ -171,26 +189,86 @@ class EditPanel(QWidget):
         self.size_label.setVisible(generated)
         for index in range(self._size_row.count()):
             self._size_row.itemAt(index).widget().setVisible(generated)
-        self.hint.setText(START_HINTS[kind])
         self.reset_params()
 
+    def method_name(self) -> str:
+        """The engine's name of the chosen method ("stable-flow", "flowedit"...)."""
+        return self.method.currentData() or self.method.currentText()
+
+    def set_method(self, name: str) -> None:
+        """Choose the method the engine calls ``name``."""
+        self.method.setCurrentIndex(self.method.findData(name))
+
+    @property
+    def start_kind(self) -> str:
+        """How the next edit starts: "generated", "photo" or "result"."""
+        return self._start_kind
+
     def reset_params(self) -> None:
-        """Show the method's parameters at their defaults (for the current kind of start)."""
+        """Show the method's parameters at their defaults (for the current kind of start), then
+        as the engine will run them."""
+        hints = DIRECT_HINTS if self.method_name() in DIRECT_METHODS else START_HINTS
+        self.hint.setText(hints.get(self._start_kind, START_HINTS[self._start_kind]))
         if self._catalog is None:
             self.main_params.set_params({}, (), "")
             self.advanced_params.set_params({}, (), "")
             return
-        method = self.method.currentText()
+        method = self.method_name()
         defaults = self._catalog.params(method, self._start_kind)
+        preset = ()
         if self.default_steps and "steps" in defaults:
             defaults["steps"] = self.default_steps
+            preset = ("steps",)
         main = [name for name in MAIN_PARAMS if name in defaults]
-        self.main_params.set_params(defaults, main, method)
-        self.advanced_params.set_params(defaults, [name for name in defaults if name not in main], method)
-        if self._fixed_steps is not None and "steps" in defaults:
-            self.main_params.widgets["steps"].setValue(self._fixed_steps)
-            self.main_params.set_enabled_param("steps", False, "A known result is edited along its own trajectory, "
-                                                                "so it keeps the step count it was made with")
+        self.main_params.set_params(defaults, main, method, preset)
+        self.advanced_params.set_params(defaults, [name for name in defaults if name not in main], method, preset)
+        self.show_engine_params(lock_forced=True)
+
+    def show_engine_params(self, lock_forced: bool = False) -> None:
+        """Show exactly the parameters the engine will run for the edit as set up now.
+
+        With ``lock_forced``, parameters the engine overrides whatever is asked (a known
+        result's step count) are locked with the reason; a setting the engine refuses is
+        said in one line below the fields.
+        """
+        if self.resolver is None:
+            return
+        shown = {**self.main_params.values(), **self.advanced_params.values()}
+        try:
+            resolved = self.resolver(self.settings())
+        except UserError as error:
+            self.param_problem.setText(f"These settings cannot run: {error}")
+            self.param_problem.show()
+            return
+        self.param_problem.hide()
+        if resolved is None:
+            return
+        forced: dict[str, str] = {}
+        if lock_forced:
+            forced = {name: self._forced_reason(name, resolved[name]) for name in self._engine_overrides(shown)}
+        for form in (self.main_params, self.advanced_params):
+            form.show_values(resolved, forced)
+
+    def _engine_overrides(self, shown: dict) -> set[str]:
+        """Numeric parameters the engine sets whatever is asked: each is asked for one more
+        than shown, alone, and kept when the engine runs something else."""
+        forced = set()
+        for name, value in shown.items():
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                continue
+            try:
+                resolved = self.resolver(replace(self.settings(), params={name: value + 1})) or {}
+            except UserError:
+                continue
+            if name in resolved and resolved[name] != value + 1:
+                forced.add(name)
+        return forced
+
+    def _forced_reason(self, name: str, value) -> str:
+        if name == "steps" and self._start_kind == "result":
+            return (f"A known result is edited along its own trajectory, so it keeps the {value} steps it was made "
+                    "with (change the description of the image to edit it like a photo)")
+        return f"This kind of edit always runs with {label_for(name).lower()} {value}"
 
     def _toggle_advanced(self, shown: bool) -> None:
         self.advanced.setVisible(shown)
@@ -200,11 +278,9 @@ class EditPanel(QWidget):
     def settings(self) -> EditSettings:
         """The edit as currently set up (only the parameters the method knows)."""
         prompts = tuple(line.strip() for line in self.edit_prompts.toPlainText().splitlines() if line.strip())
-        params = {**self.main_params.values(), **self.advanced_params.values()}
-        if self._fixed_steps is not None:
-            params.pop("steps", None)  # fixed by the trajectory
+        params = {**self.main_params.user_values(), **self.advanced_params.user_values()}
         return EditSettings(
-            source_prompt=self.source_prompt.text().strip(), edit_prompts=prompts, method=self.method.currentText(),
+            source_prompt=self.source_prompt.text().strip(), edit_prompts=prompts, method=self.method_name(),
             params=params, seed=self.seed.value(), width=self.width_box.value(), height=self.height_box.value(),
             max_sequence_length=self.max_sequence_length.value(),
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 
 from core.errors import OutOfMemoryError, UserError
@@ -10,6 +11,7 @@ OUT_OF_MEMORY = (
     "Out of GPU memory: in Settings choose FP8 weights or an offload memory mode, "
     "or try a smaller image or fewer edit prompts."
 )
+DISK_FULL = "the disk is full: free some space or choose a folder on another disk"
 log = logging.getLogger(__name__)
 
 
@@ -19,6 +21,18 @@ def describe_error(error: BaseException) -> str:
         return OUT_OF_MEMORY
     if isinstance(error, UserError):
         return str(error)
+    if isinstance(error, OSError) and error.errno is not None:
+        return describe_os_error(error)
     log.error("internal error in a job", exc_info=error)
     first = str(error).strip().splitlines()[0] if str(error).strip() else ""
     return f"Internal error ({type(error).__name__}{': ' + first if first else ''}); details are in the log."
+
+
+def describe_os_error(error: OSError) -> str:
+    """A file-system failure in words: a full disk, a missing permission, or the system's reason."""
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return DISK_FULL
+    where = f" ({error.filename})" if error.filename else ""
+    if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"no permission to write there{where}: choose another folder"
+    return f"{error.strerror or 'the file could not be written'}{where}"

@@ -19,6 +19,7 @@ from gui.history_panel import HistoryPanel
 from gui.icons import app_icon, recolour_icons
 from gui.images import ThumbnailCache, to_pixmap
 from gui.model_setup_dialog import ModelSetupDialog
+from gui.node_descriptions import NodeDescriptions
 from gui.notice_bar import NoticeBar
 from gui.prompt_history_panel import PromptHistoryPanel
 from gui.settings import save_settings
@@ -47,6 +48,8 @@ class MainWindow(QMainWindow):
         self.thumbnails = ThumbnailCache()
         self._pixmaps: dict[str, QPixmap] = {}
         self._shown_current: Optional[str] = None
+        self.descriptions = NodeDescriptions()
+        self._sessions_shown = 0
         self.setWindowTitle(TITLE)
         self.setWindowIcon(app_icon())
         self.setAcceptDrops(True)
@@ -67,6 +70,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         self.edit_panel = EditPanel(self.settings.default_steps, self)
+        self.edit_panel.resolver = controller.resolved_params
         self.history_panel = HistoryPanel(self.thumbnails, self)
         self.prompt_panel = PromptHistoryPanel(controller.prompts, self)
         self.status = EditorStatusBar(self)
@@ -106,7 +110,8 @@ class MainWindow(QMainWindow):
         c.prompts_changed.connect(self.prompt_panel.refresh)
         c.undo_stack.cleanChanged.connect(lambda _clean: self._update_title())
         self.edit_panel.edit_requested.connect(self.run_edit)
-        self.edit_panel.cancel_requested.connect(c.cancel)
+        self.edit_panel.source_prompt.textChanged.connect(lambda _text: self._update_start_kind())
+        self.edit_panel.cancel_requested.connect(self.cancel_edit)
         self.history_panel.node_clicked.connect(c.set_current)
         self.history_panel.export_requested.connect(self.export_node)
         self.history_panel.edit_from_requested.connect(self.edit_from)
@@ -140,6 +145,10 @@ class MainWindow(QMainWindow):
         self._pixmaps.clear()
         self._shown_current = None
         self.project_path = None
+        self.descriptions.clear()
+        self._sessions_shown += 1
+        if self._sessions_shown > 1:  # the first session starts empty: keep what was typed while it started
+            self.edit_panel.source_prompt.clear()
         self._refresh_view(structure=True)
 
     def _on_tree_changed(self, event: str, _node_id) -> None:
@@ -150,6 +159,7 @@ class MainWindow(QMainWindow):
         self.menu_actions.run_edit.setEnabled(not busy)
         self.menu_actions.cancel_edit.setEnabled(busy)
         if busy:
+            self.status.clearMessage()  # nothing stale ("Edit cancelled") during the new edit
             self.status.busy("Starting the edit…")
 
     def _on_edit_finished(self, node_ids: list) -> None:
@@ -168,7 +178,7 @@ class MainWindow(QMainWindow):
         when = time.strftime("%d %b %H:%M", time.localtime(Path(folder).stat().st_mtime))
         self.notice_bar.show_message(
             f"An unsaved session from {when} was found (the editor did not close normally).",
-            (("Restore", lambda: self.controller.restore_autosave(folder)),
+            (("Restore", lambda: self.confirm_discard() and self.controller.restore_autosave(folder)),
              ("Discard", lambda: self.controller.discard_autosave(folder))))
 
     # -- drawing -------------------------------------------------------------------------
@@ -187,7 +197,9 @@ class MainWindow(QMainWindow):
             self.history_panel.rebuild(tree)
         current = tree.current_id if tree is not None else None
         self.history_panel.show_current(current)
-        self.edit_panel.set_start_kind(*self.controller.start_kind())
+        if current != self._shown_current:
+            self._show_description(tree, current)
+        self._update_start_kind()
         if current is None:
             self.canvas.set_image(None)
             self.compare_bar.set_available(False)
@@ -202,10 +214,18 @@ class MainWindow(QMainWindow):
         siblings = tree.children(node.parent_id) if node.parent_id else []
         self.variations.show_variations(
             [(sibling.id, sibling.prompt, self.thumbnails.get(tree, sibling.id)) for sibling in siblings], current)
-        if current != self._shown_current and node.prompt:
-            self.edit_panel.source_prompt.setText(node.prompt)
         self._shown_current = current
         self._update_title()
+
+    def _show_description(self, tree, current: Optional[str]) -> None:
+        """Keep what was typed for the node shown so far; show the new node's own description."""
+        if self._shown_current is not None and tree is not None and tree.contains(self._shown_current):
+            self.descriptions.remember(self._shown_current, self.edit_panel.source_prompt.text())
+        if current is not None:
+            self.edit_panel.source_prompt.setText(self.descriptions.for_node(tree, current))
+
+    def _update_start_kind(self) -> None:
+        self.edit_panel.set_start_kind(*self.controller.start_kind(self.edit_panel.source_prompt.text()))
 
     def _update_title(self) -> None:
         name = self.project_path.name if self.project_path else "Untitled"
@@ -216,6 +236,14 @@ class MainWindow(QMainWindow):
         """Submit the edit panel's edit."""
         self.edit_panel.clear_error()
         self.controller.run_edit(self.edit_panel.settings())
+
+    def cancel_edit(self) -> None:
+        """Stop the running edit; Edit is available again at once (a new edit waits for the stop)."""
+        if self.controller.busy:
+            self.controller.cancel()
+            self.edit_panel.set_busy(False)
+            self.menu_actions.run_edit.setEnabled(True)
+            self.menu_actions.cancel_edit.setEnabled(False)
 
     def edit_from(self, node_id: str) -> None:
         """Make ``node_id`` current and put the cursor in the edit prompt."""

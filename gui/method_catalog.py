@@ -11,6 +11,27 @@ from typing import Any
 
 # How an edit starts: a generated image, a photo (inverted or encoded), or a known result.
 START_KINDS = ("generated", "photo", "result")
+METHOD_LABELS = {
+    "stable-flow": "Stable Flow",
+    "flowedit": "FlowEdit",
+    "flowalign": "FlowAlign",
+    "sdedit": "SDEdit",
+    "dual": "Invert and resample",
+}
+METHOD_HELP = {
+    "stable-flow": "Injects the edit into the vital layers only: keeps the rest of the image (inverts photos once)",
+    "flowedit": "Edits along the difference of the two prompts' flows, without inverting the image",
+    "flowalign": "FlowEdit with trajectory alignment to stay closer to the source, without inverting",
+    "sdedit": "Noises the image part of the way, then samples the new prompt (quick, changes more)",
+    "dual": "Inverts the image to noise, then samples the new prompt from it (the plain baseline)",
+}
+# Methods that edit the source latent directly instead of inverting it.
+DIRECT_METHODS = frozenset({"flowedit", "flowalign", "sdedit"})
+
+
+def method_label(name: str) -> str:
+    """The name a user sees for the engine's method ``name``."""
+    return METHOD_LABELS.get(name, name)
 
 
 @dataclass(frozen=True)

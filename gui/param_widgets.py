@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable, Optional
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QFormLayout, QLineEdit, QSpinBox, QWidget
 
 LABELS = {
@@ -16,6 +17,22 @@ LABELS = {
     "nudging": "Latent nudging",
     "source_guidance": "Source guidance",
     "target_guidance": "Target guidance",
+    "inversion_guidance": "Inversion guidance",
+    "true_cfg": "True CFG",
+}
+HELP = {
+    "steps": "How many denoising steps the edit takes (more: finer, slower)",
+    "guidance": "How strongly the prompt steers the image (FLUX guidance)",
+    "nudging": "Scales the inverted photo's latent slightly so the edit sticks better (1 = off)",
+    "source_guidance": "Guidance for the description of the image",
+    "target_guidance": "Guidance for the described change",
+    "inversion_guidance": "Guidance used while inverting the photo to noise",
+    "n_max": "The edit changes the image during the last this-many steps (higher: bigger changes)",
+    "n_min": "The last this-many steps are plain sampling of the edited image",
+    "n_avg": "Noise samples averaged per step (higher: smoother, slower)",
+    "zeta": "How far each step follows the source (FlowAlign's trajectory alignment)",
+    "strength": "How much of the photo is noised away before sampling (1: everything)",
+    "true_cfg": "Weight of true classifier-free guidance (empty: off, faster)",
 }
 
 
@@ -24,31 +41,40 @@ def label_for(name: str) -> str:
     return LABELS.get(name, name.replace("_", " ").capitalize())
 
 
-def _editor(value: Any) -> Optional[tuple[QWidget, Callable[[], Any]]]:
-    """A widget showing ``value`` and a function reading it back, or None for unsupported types."""
+class _Editor:
+    """One parameter's widget with a reader, a writer and its change signal."""
+
+    def __init__(self, widget: QWidget, read: Callable[[], Any], write: Callable[[Any], None], changed) -> None:
+        self.widget, self.read, self.write, self.changed = widget, read, write, changed
+
+
+def _editor(value: Any) -> Optional[_Editor]:
+    """An editor showing ``value``, or None for unsupported types."""
     if isinstance(value, bool):
         box = QCheckBox()
         box.setChecked(value)
-        return box, box.isChecked
+        return _Editor(box, box.isChecked, lambda v: box.setChecked(bool(v)), box.toggled)
     if isinstance(value, int):
         spin = QSpinBox()
         spin.setRange(0, 100_000)
         spin.setValue(value)
-        return spin, spin.value
+        return _Editor(spin, spin.value, lambda v: spin.setValue(int(v)), spin.valueChanged)
     if isinstance(value, float):
         spin = QDoubleSpinBox()
         spin.setDecimals(3)
         spin.setRange(-1000.0, 1000.0)
         spin.setSingleStep(0.05 if abs(value) < 2 else 0.5)
         spin.setValue(value)
-        return spin, spin.value
+        return _Editor(spin, spin.value, lambda v: spin.setValue(float(v)), spin.valueChanged)
     if isinstance(value, str):
         line = QLineEdit(value)
-        return line, line.text
+        return _Editor(line, line.text, lambda v: line.setText(str(v)), line.textEdited)
     if value is None:  # an optional number: empty means "off"
         line = QLineEdit()
         line.setPlaceholderText("off")
-        return line, lambda: _optional_number(line.text())
+        return _Editor(line, lambda: _optional_number(line.text()),
+                       lambda v: line.setText("" if v is None else f"{v:g}" if isinstance(v, float) else str(v)),
+                       line.textEdited)
     return None
 
 
@@ -63,38 +89,74 @@ def _optional_number(text: str) -> Optional[float]:
 
 
 class ParamForm(QWidget):
-    """One row per parameter; :meth:`values` returns what the user set."""
+    """One row per parameter; :meth:`values` returns what the user set.
+
+    A parameter the user changed is "set"; the others show what the engine will use and are
+    rewritten by :meth:`show_values` (so their values follow the engine's own rules, e.g. a
+    default that depends on the step count). ``changed`` fires on every user change.
+    """
+
+    changed = Signal()
 
     def __init__(self, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
         self._layout = QFormLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
-        self._readers: dict[str, Callable[[], Any]] = {}
+        self._editors: dict[str, _Editor] = {}
+        self._set_by_user: set[str] = set()
+        self._writing = False
         self.widgets: dict[str, QWidget] = {}
 
-    def set_params(self, defaults: dict[str, Any], names: Iterable[str], owner: str) -> None:
-        """Show the parameters in ``names`` (in that order) at their ``defaults``."""
+    def set_params(self, defaults: dict[str, Any], names: Iterable[str], owner: str,
+                   preset: Iterable[str] = ()) -> None:
+        """Show the parameters in ``names`` (in that order) at their ``defaults``; those in
+        ``preset`` count as set by the user (e.g. the default step count from the settings)."""
         while self._layout.rowCount():
             self._layout.removeRow(0)
-        self._readers.clear()
+        self._editors.clear()
         self.widgets.clear()
+        self._set_by_user.clear()
         for name in names:
-            made = _editor(defaults[name])
-            if made is None:
+            editor = _editor(defaults[name])
+            if editor is None:
                 continue
-            widget, reader = made
-            widget.setToolTip(f"{owner} parameter '{name}' (default {defaults[name]})")
-            self._layout.addRow(label_for(name), widget)
-            self._readers[name] = reader
-            self.widgets[name] = widget
-        self.setVisible(bool(self._readers))
+            editor.widget.setToolTip(f"{HELP.get(name, f'{owner} parameter {name!r}')} (default {defaults[name]})")
+            editor.changed.connect(lambda *_args, name=name: self._user_changed(name))
+            self._layout.addRow(label_for(name), editor.widget)
+            self._editors[name] = editor
+            self.widgets[name] = editor.widget
+        self._set_by_user.update(name for name in preset if name in self._editors)
+        self.setVisible(bool(self._editors))
+
+    def _user_changed(self, name: str) -> None:
+        if not self._writing:
+            self._set_by_user.add(name)
+            self.changed.emit()
 
     def values(self) -> dict[str, Any]:
-        """Parameter name -> value as set."""
-        return {name: read() for name, read in self._readers.items()}
+        """Parameter name -> value as shown."""
+        return {name: editor.read() for name, editor in self._editors.items()}
+
+    def user_values(self) -> dict[str, Any]:
+        """Only the parameters the user set (the engine fills in the rest)."""
+        return {name: editor.read() for name, editor in self._editors.items() if name in self._set_by_user}
+
+    def show_values(self, values: dict[str, Any], forced: dict[str, str]) -> None:
+        """Show the engine's ``values``; parameters in ``forced`` (name -> why) are locked to them."""
+        self._writing = True
+        try:
+            for name, editor in self._editors.items():
+                if name in values and editor.read() != values[name]:
+                    editor.write(values[name])
+                if name in forced:
+                    self._set_by_user.discard(name)
+                    editor.widget.setEnabled(False)
+                    editor.widget.setToolTip(forced[name])
+        finally:
+            self._writing = False
 
     def set_enabled_param(self, name: str, enabled: bool, tooltip: str = "") -> None:
-        """Enable or disable one parameter's widget (e.g. steps fixed by a known trajectory)."""
+        """Enable or disable one parameter's widget."""
         widget = self.widgets.get(name)
         if widget is not None:
             widget.setEnabled(enabled)

@@ -68,6 +68,10 @@ class PromptHistory:
         self.save()
 
     def save(self) -> None:
-        """Write the history atomically."""
+        """Write the history atomically; a failed write (a full disk) is logged and never stops an edit."""
         payload = {"version": 1, "prompts": [asdict(entry) for entry in self._entries]}
-        atomic_write_text(self.path, json.dumps(payload, indent=1, ensure_ascii=False))
+        try:
+            # What the user typed is theirs alone, whatever the umask.
+            atomic_write_text(self.path, json.dumps(payload, indent=1, ensure_ascii=False), private=True)
+        except OSError as error:
+            log.warning("could not save the prompt history to %s: %s", self.path, error)

@@ -104,7 +104,7 @@ async def check_editor(window, folder: Path) -> str:
 
     photo = folder / "photo.png"
     sample_photo().save(photo)
-    window.controller.undo_stack.setClean()  # the generated session is not kept: no "save first?" question
+    window.controller.mark_saved()  # the generated session is not kept: no "save first?" question
     _require(window.open_path(photo), "the test photo could not be opened")
     fill_edit_panel(window, "a photo of a street", "a photo of a street in snow")
     edited = await run_edit(window)
@@ -139,6 +139,6 @@ def run_self_test() -> int:
             except asyncio.TimeoutError:
                 print(f"self-test FAILED: no result within {TIMEOUT_S} s", file=sys.stderr)
             finally:
-                window.controller.undo_stack.setClean()  # nothing to ask about on close
+                window.controller.mark_saved()  # nothing to ask about on close
                 window.close()
         return code

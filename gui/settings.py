@@ -86,6 +86,12 @@ def load_settings() -> AppSettings:
     return AppSettings(**_coerce(data)) if isinstance(data, dict) else AppSettings()
 
 
-def save_settings(settings: AppSettings) -> None:
-    """Write the settings atomically."""
-    atomic_write_text(settings_path(), json.dumps(asdict(settings), indent=2, sort_keys=True))
+def save_settings(settings: AppSettings) -> bool:
+    """Write the settings atomically; False (and a log line) when the disk refuses, since losing
+    a layout or a recent file must never stop opening, editing or quitting."""
+    try:
+        atomic_write_text(settings_path(), json.dumps(asdict(settings), indent=2, sort_keys=True))
+    except OSError as error:
+        log.warning("could not save the settings to %s: %s", settings_path(), error)
+        return False
+    return True

@@ -41,5 +41,5 @@ def open_window(qtbot, settings: AppSettings, **options):
 
 def close_window(window) -> None:
     """Close without the unsaved-changes question; stops the worker."""
-    window.controller.undo_stack.setClean()
+    window.controller.mark_saved()
     window.close()

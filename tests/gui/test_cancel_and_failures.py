@@ -124,3 +124,39 @@ def test_results_of_forgotten_jobs_are_ignored(qtbot):
         assert not host.is_live(stale) and not host.is_live(fresh)
     finally:
         host.shutdown()
+
+
+def start_long_edit(qtbot, window, tmp_path) -> list:
+    """Open the photo and start an edit long enough to cancel; returns its progress texts."""
+    open_photo(window, tmp_path)
+    fill_edit_panel(window, "a photo of a street", "a photo of a street in snow")
+    window.edit_panel.main_params.widgets["steps"].setValue(LONG_EDIT_STEPS)
+    seen = []
+    window.controller.edit_progress.connect(lambda text, step, total: seen.append(text))
+    qtbot.mouseClick(window.edit_panel.edit_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: any(text.startswith("Inverting") for text in seen), timeout=EDIT_TIMEOUT_MS)
+    return seen
+
+
+def test_edit_right_after_cancel_runs_once_the_cancelled_one_stopped(qtbot, window, tmp_path):
+    start_long_edit(qtbot, window, tmp_path)
+    messages = []
+    window.controller.edit_progress.connect(lambda *_args: messages.append(window.status.currentMessage()))
+    with qtbot.waitSignal(window.controller.edit_finished, timeout=EDIT_TIMEOUT_MS) as finished:
+        qtbot.mouseClick(window.edit_panel.cancel_button, Qt.MouseButton.LeftButton)
+        assert window.edit_panel.edit_button.isEnabled()  # no waiting for the stop to press Edit again
+        window.edit_panel.main_params.widgets["steps"].setValue(4)
+        qtbot.mouseClick(window.edit_panel.edit_button, Qt.MouseButton.LeftButton)
+    node = window.controller.tree.node(finished.args[0][0])
+    assert node.params["steps"] == 4 and node.prompt == "a photo of a street in snow"
+    assert messages and "Edit cancelled" not in messages  # no stale status during the new edit
+    assert window.edit_panel.error_text() == ""
+
+
+def test_edit_while_another_runs_says_why_not(qtbot, window, tmp_path):
+    start_long_edit(qtbot, window, tmp_path)
+    window.run_edit()
+    assert "already running" in window.edit_panel.error_text()
+    with qtbot.waitSignal(window.controller.edit_cancelled, timeout=EDIT_TIMEOUT_MS):
+        window.cancel_edit()
+    assert window.status.currentMessage() == "Edit cancelled"
