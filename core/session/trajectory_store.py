@@ -5,6 +5,8 @@ otherwise hold gigabytes of them. The store keeps the most recently used few in 
 spills the others to a scratch folder (safetensors, atomic writes) from which they are read
 back on demand. The folder belongs to this process: it is removed when the store is closed
 or garbage collected, and folders left by processes that are gone are swept on the next start.
+Spilled files are named by the store's own counter, never by a node id (ids come from
+project files, which may be crafted), and are not fsynced: they are worthless after a crash.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Optional
 import psutil
 
 from core.atomic import atomic_write_bytes
-from core.paths import cache_dir
+from core.paths import cache_dir, contained_path
 from core.session.trajectory_files import trajectory_from_bytes, trajectory_to_bytes
 from core.trajectory import Trajectory
 
@@ -63,6 +65,7 @@ class TrajectoryStore:
         self.in_memory = max(1, in_memory)
         self._memory: OrderedDict[str, Trajectory] = OrderedDict()
         self._spilled: set[str] = set()
+        self._file_names: dict[str, str] = {}  # node id -> spill file name (the store's own)
         self._folder: Optional[Path] = None
 
     def __contains__(self, node_id: str) -> bool:
@@ -97,6 +100,7 @@ class TrajectoryStore:
         """Forget every trajectory and remove the scratch folder."""
         self._memory.clear()
         self._spilled.clear()
+        self._file_names.clear()
         if self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
             self._folder = None
@@ -107,12 +111,13 @@ class TrajectoryStore:
             self._folder = scratch_root() / f"{_owner_tag()}-{uuid.uuid4().hex[:8]}"
             self._folder.mkdir(parents=True, exist_ok=True)
             weakref.finalize(self, shutil.rmtree, self._folder, True)
-        return self._folder / f"{node_id}.safetensors"
+        name = self._file_names.setdefault(node_id, f"{len(self._file_names)}.safetensors")
+        return contained_path(self._folder, name)
 
     def _spill(self, node_id: str) -> None:
         trajectory = self._memory.pop(node_id)
         try:
-            atomic_write_bytes(self._path(node_id), trajectory_to_bytes(trajectory))
+            atomic_write_bytes(self._path(node_id), trajectory_to_bytes(trajectory), durable=False)
         except OSError as error:  # e.g. a full disk: keep it in memory rather than lose it
             log.warning("could not spill the trajectory of %s: %s", node_id, error)
             self._memory[node_id] = trajectory
