@@ -20,7 +20,7 @@ from typing import Callable, Optional
 from PIL import Image
 
 from core.image_files import png_bytes
-from core.session.json_input import parse_untrusted_json
+from core.untrusted_json import parse_untrusted_json
 from core.session.manifest_schema import check_manifest, is_node_id
 from core.session.session_errors import DamagedSessionError
 from core.session.trajectory_checks import MAX_PIXELS
