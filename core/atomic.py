@@ -28,45 +28,18 @@ def _umask() -> int:
 _NEW_FILE_MODE = 0o666 & ~_umask()
 
 
-def _current_umask() -> int:
-    """The process umask (read without changing it where the system allows)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    mask = os.umask(0o022)  # elsewhere: set and restore (briefly process-wide)
-    os.umask(mask)
-    return mask
-
-
 @contextmanager
-<<<<<<< Updated upstream
 def atomic_output(path: str | Path, durable: bool = True) -> Iterator[BinaryIO]:
     """Open a temporary file beside ``path`` for binary writing; rename it over ``path`` on success.
 
     ``durable=False`` skips the fsync, for scratch files that are worthless after a crash anyway.
-=======
-def atomic_output(path: str | Path, private: bool = False) -> Iterator[BinaryIO]:
-    """Open a temporary file beside ``path`` for binary writing; rename it over ``path`` on success.
-
-    The file gets the permissions a plain ``open(path, "w")`` would give it (0666 less the
-    umask), or 0600 when ``private``.
->>>>>>> Stashed changes
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-<<<<<<< Updated upstream
         if hasattr(os, "fchmod"):
             os.fchmod(handle, _NEW_FILE_MODE)
-=======
-        if not private and os.name == "posix":
-            os.fchmod(handle, 0o666 & ~_current_umask())
->>>>>>> Stashed changes
         with os.fdopen(handle, "wb") as stream:
             yield stream
             stream.flush()
@@ -81,7 +54,6 @@ def atomic_output(path: str | Path, private: bool = False) -> Iterator[BinaryIO]
         raise
 
 
-<<<<<<< Updated upstream
 def atomic_write_bytes(path: str | Path, data: bytes, durable: bool = True) -> None:
     """Write ``data`` to ``path`` atomically."""
     with atomic_output(path, durable) as stream:
@@ -116,14 +88,3 @@ def remove_stale_temp_files(path: str | Path) -> None:
                 candidate.unlink()
             except OSError:
                 pass
-=======
-def atomic_write_bytes(path: str | Path, data: bytes, private: bool = False) -> None:
-    """Write ``data`` to ``path`` atomically (0600 when ``private``, else as the umask says)."""
-    with atomic_output(path, private) as stream:
-        stream.write(data)
-
-
-def atomic_write_text(path: str | Path, text: str, private: bool = False) -> None:
-    """Write UTF-8 ``text`` to ``path`` atomically (0600 when ``private``, else as the umask says)."""
-    atomic_write_bytes(path, text.encode("utf-8"), private)
->>>>>>> Stashed changes

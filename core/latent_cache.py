@@ -22,8 +22,10 @@ from safetensors.torch import load as load_tensors
 from safetensors.torch import save as save_tensors
 
 from core.atomic import atomic_write_bytes, atomic_write_text
+from core.cache_concurrency import READ_ATTEMPTS, claim_key, info_rewritten
 from core.cache_keys import CACHE_FORMAT_VERSION
 from core.engine import Engine
+from core.finite_latents import require_finite_latents
 from core.model import FluxModel
 from core.paths import cache_dir
 from core.prompts import PromptEmbedding
@@ -55,7 +57,7 @@ class FileCache:
             raise ValueError(f"bad cache key {key!r}")
         return self.folder / f"{key}{_DATA}", self.folder / f"{key}{_INFO}"
 
-    def read(self, key: str) -> Optional[tuple[bytes, dict]]:
+    def read(self, key: str, _attempt: int = 0) -> Optional[tuple[bytes, dict]]:
         """The entry's bytes and metadata, or None (a damaged entry is deleted first)."""
         data_path, info_path = self._paths(key)
         try:
@@ -67,16 +69,22 @@ class FileCache:
             info = json.loads(info_text)
             data = data_path.read_bytes()
         except (OSError, ValueError):  # garbled JSON, or the data file is gone
-            return self.discard_damaged(key)
+            return self._damaged_or_rewritten(key, info_path, info_text, _attempt)
         if not isinstance(info, dict) or len(data) != info.get("bytes") or \
                 hashlib.sha256(data).hexdigest() != info.get("sha256"):
-            return self.discard_damaged(key)
+            return self._damaged_or_rewritten(key, info_path, info_text, _attempt)
         try:
             os.utime(info_path)  # least recently used = oldest JSON modification time
         except OSError:
             pass
         self.hits += 1
         return data, info
+
+    def _damaged_or_rewritten(self, key: str, info_path: Path, info_text: str, attempt: int):
+        # A mismatch may be another process rewriting this entry: read again once it is done.
+        if attempt < READ_ATTEMPTS and info_rewritten(info_path, info_text):
+            return self.read(key, attempt + 1)
+        return self.discard_damaged(key)
 
     def discard_damaged(self, key: str) -> None:
         """Delete an entry found damaged; it counts as a miss."""
@@ -105,8 +113,14 @@ class FileCache:
         info = {**info, "key": key, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(),
                 "created_at": time.time(), "format": CACHE_FORMAT_VERSION}
         try:
-            atomic_write_bytes(data_path, data)
-            atomic_write_text(info_path, json.dumps(info, sort_keys=True))
+            lock = claim_key(self.folder, key)
+            if lock is None:
+                return False  # another process is storing this very entry
+            try:
+                atomic_write_bytes(data_path, data)
+                atomic_write_text(info_path, json.dumps(info, sort_keys=True))
+            finally:
+                lock.release()
             self.evict()
         except OSError as error:
             log.warning("could not write to the cache in %s: %s", self.folder, error)
@@ -183,7 +197,9 @@ class DiskLatentCache:
         return trajectory
 
     def put(self, key: str, trajectory: Trajectory) -> None:
-        """Store ``trajectory`` under ``key`` (skipped when it alone exceeds the cap)."""
+        """Store ``trajectory`` under ``key`` (skipped when it alone exceeds the cap; a
+        non-finite one stops the job instead, see core.finite_latents)."""
+        require_finite_latents(trajectory)
         info = {"shape": list(trajectory.latents.shape), "dtype": str(trajectory.latents.dtype),
                 "prompt": trajectory.prompt, "height": trajectory.height, "width": trajectory.width}
         self.files.write(key, trajectory_to_bytes(trajectory), info)
