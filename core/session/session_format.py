@@ -24,9 +24,8 @@ from core.untrusted_json import parse_untrusted_json
 from core.session.manifest_schema import check_manifest, is_node_id
 from core.session.session_errors import DamagedSessionError
 from core.session.trajectory_checks import MAX_PIXELS
-from core.session.trajectory_files import trajectory_from_bytes, trajectory_to_bytes
+from core.session.trajectory_files import trajectory_from_bytes
 from core.session.tree import EditTree
-from core.trajectory import Trajectory
 
 MANIFEST = "manifest.json"
 FORMAT_NAME = "stable-flow-studio-session"
@@ -71,9 +70,9 @@ def session_entries(tree: EditTree) -> list[tuple[str, Callable[[], bytes]]]:
         image = tree.image(node.id)
         entries.append((image_name(node.id), lambda image=image: png_bytes(image)))
         if node.trajectory_id and tree.has_trajectory(node.id):
-            # Read lazily: a spilled trajectory is only loaded when its entry is really written.
+            # Read lazily: a spilled trajectory's bytes are only copied when its entry is really written.
             entries.append((trajectory_name(node.trajectory_id),
-                            lambda node_id=node.id: trajectory_to_bytes(tree.trajectory(node_id))))
+                            lambda node_id=node.id: tree.trajectory_bytes(node_id)))
     return entries
 
 
@@ -130,16 +129,17 @@ def read_session(read: ReadEntry, tree: EditTree) -> None:
         raise DamagedSessionError(f"its manifest is unreadable: {error}") from None
     nodes, current_id = check_manifest(manifest, FORMAT_NAME, FORMAT_VERSION)
     images: dict[str, Image.Image] = {}
-    trajectories: dict[str, Trajectory] = {}
+    trajectories: dict[str, bytes] = {}
     for index, node in enumerate(nodes):
         image = images[node.id] = _decode_image(read(image_name(node.id), MAX_IMAGE_BYTES), index)
         if node.trajectory_id:
             data = read(trajectory_name(node.trajectory_id), MAX_TRAJECTORY_BYTES)
             try:
-                trajectories[node.id] = trajectory_from_bytes(data, image.size)
+                trajectory_from_bytes(data, image.size)  # checked now; kept as bytes until used
             except ValueError as error:
                 raise DamagedSessionError(f"the trajectory of result {index + 1} is unusable: {error}") from None
+            trajectories[node.id] = data
     try:
-        tree.load(nodes, images, trajectories, current_id)
+        tree.load(nodes, images, {}, current_id, encoded_trajectories=trajectories)
     except ValueError as error:
         raise DamagedSessionError(f"it is damaged ({error})") from None
