@@ -10,6 +10,7 @@ import numpy as np
 from PIL import Image
 
 from cli.model_options import add_model_arguments, model_spec_from_args
+from cli.output_paths import output_path
 from core.atomic import atomic_write_text
 from core.benchmark import BenchmarkReport, run_benchmark
 from core.errors import device_memory_guard
@@ -35,7 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--vital-layers", default=None)
     parser.add_argument("--kv-cache-gb", type=float, default=None,
                         help="host memory for the re-edit K/V (default: the editor's, a quarter of free memory)")
-    parser.add_argument("--output", type=Path, default=None, help="write the full results as JSON")
+    parser.add_argument("--output", type=output_path, default=None, help="write the full results as JSON")
     add_model_arguments(parser)
     parser.set_defaults(model="flux-dev-random")
 

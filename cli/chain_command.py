@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from cli.model_options import add_model_arguments, model_spec_from_args
+from cli.output_paths import check_output_folder, output_path
 from cli.terminal_progress import TerminalProgress
 from core.errors import ParameterError
 from core.engine import check_seed
@@ -32,7 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     start.add_argument("--prompt", default=None, help="generate this image and edit it (instead of a photo)")
     parser.add_argument("--edits", nargs="+", required=True, metavar="PROMPT",
                         help="edit prompts in order; edit k starts from edit k-1's result and prompt")
-    parser.add_argument("--output", "--output_path", required=True, type=Path,
+    parser.add_argument("--output", "--output_path", required=True, type=output_path,
                         help="folder for step0.png (the start), step1.png, ...")
     parser.add_argument("--session", type=Path, default=None,
                         help="project file to save (default OUTPUT/session.sfproj)")
@@ -83,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     if args.input_image is not None:  # read before the model loads: a bad image fails at once
         session.open_photo(args.input_image, args.source_prompt, args.max_pixels)
     session_path = args.session or args.output / "session.sfproj"
-    args.output.mkdir(parents=True, exist_ok=True)
+    check_output_folder(args.output)
     progress = TerminalProgress()
     control = JobControl(on_progress=progress)
     try:

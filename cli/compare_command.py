@@ -10,6 +10,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from cli.edit_command import run_with_progress
 from cli.model_options import add_model_arguments, model_spec_from_args
+from cli.output_paths import check_output_folder, output_path
 from core.engine import Engine
 from core.errors import ParameterError
 from core.image_files import save_png, side_by_side
@@ -29,7 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the prompt describing the photo, then the edit prompt")
     parser.add_argument("--methods", default=",".join(METHODS),
                         help="comma-separated methods, in grid order (default: %(default)s)")
-    parser.add_argument("--output", "--output_path", required=True, type=Path, help="folder for the results")
+    parser.add_argument("--output", "--output_path", required=True, type=output_path, help="folder for the results")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--steps", type=int, default=None, help="steps for every method (default: each method's own)")
     parser.add_argument("--max-pixels", type=int, default=DEFAULT_MAX_PIXELS, help="pixel budget for the photo")
@@ -74,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
                 for name in methods]
     for request in requests:
         get_method(request.method).resolve_params(request)
-    args.output.mkdir(parents=True, exist_ok=True)
+    check_output_folder(args.output)
     engine = Engine(load_model(model_spec_from_args(args)))
     recipe = {"model": engine.model.model_id, "prompts": list(args.prompts), "seed": args.seed,
               "source_image": args.input_image.name}

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from cli.model_options import add_model_arguments, model_spec_from_args
+from cli.output_paths import output_path
 from cli.terminal_progress import TerminalProgress
 from core.devices import resolve_device, resolve_dtype
 from core.errors import Cancelled, ParameterError, device_memory_guard
@@ -55,7 +56,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch-size", type=int, default=1, help="prompts per transformer call (default: %(default)s)")
     parser.add_argument("--save-images", type=Path, default=None, metavar="DIR",
                         help="write DIR/p{i}/full.png and DIR/p{i}/layer{l:02d}.png")
-    parser.add_argument("--output", type=Path, default=None, metavar="RESULT.json",
+    parser.add_argument("--output", type=output_path, default=None, metavar="RESULT.json",
                         help="result file (default: ./vital_layers_<model>.json); the chart goes beside it as .png")
     parser.add_argument("--resume", action="store_true",
                         help="continue a stopped run from its partial results (same parameters required)")

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from cli.model_options import add_model_arguments, model_spec_from_args
+from cli.output_paths import check_output_folder, output_path
 from cli.reverse_edit import reverse_edits
 from cli.terminal_progress import TerminalProgress
 from core.engine import Engine, validate_request
@@ -37,7 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The edit command's options."""
     parser.add_argument("--prompts", nargs="+", required=True, metavar="PROMPT",
                         help="first the prompt describing the image, then one or more edit prompts")
-    parser.add_argument("--output", "--output_path", required=True, type=Path, help="folder for the results")
+    parser.add_argument("--output", "--output_path", required=True, type=output_path, help="folder for the results")
     parser.add_argument("--input-image", "--input_img_path", type=Path, default=None,
                         help="a photo to edit (omit to edit a generated image)")
     parser.add_argument("--seed", type=int, default=42)
@@ -151,7 +152,7 @@ def write_results(output_dir: Path, images, recipe: dict) -> None:
 def run(args: argparse.Namespace) -> int:
     """Validate everything cheap first, then load the model, edit and write the images."""
     request = build_request(args, method_params(args))
-    args.output.mkdir(parents=True, exist_ok=True)
+    check_output_folder(args.output)
     model = load_model(model_spec_from_args(args))
     engine = cached_engine(model)
     result = run_with_progress(engine, request)

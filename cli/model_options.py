@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import os
+from pathlib import Path
+from typing import Optional
 
 from core.devices import DEVICE_CHOICES, DTYPE_CHOICES, WEIGHT_CHOICES, MemoryMode
+from core.errors import ParameterError
 from core.model_loading import DEFAULT_MODEL_ID, ModelSpec
+from core.regular_files import read_regular_file
+
+TOKEN_ENV = "HF_TOKEN"
+MAX_TOKEN_FILE_BYTES = 4096
 
 
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
-    """--model, --device, --dtype, memory modes and --hf-token (with the research script's spellings)."""
+    """--model, --device, --dtype, memory modes and the token options (with the research script's spellings)."""
     group = parser.add_argument_group("model")
     group.add_argument("--model", default=DEFAULT_MODEL_ID,
                        help="Hugging Face id, local diffusers folder, or tiny-random (default: %(default)s)")
@@ -22,8 +30,35 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
                        help="fp8 stores the transformer's weights in FP8 (half the memory of bf16)")
     group.add_argument("--cpu-offload", "--cpu_offload", action="store_true",
                        help="shorthand for --memory-mode model-cpu-offload")
+    group.add_argument("--hf-token-file", type=Path, default=None, metavar="FILE",
+                       help=f"read the Hugging Face token from FILE (safer than --hf-token: the process list "
+                            f"shows command lines); default: --hf-token, then {TOKEN_ENV}, then 'hf auth login'")
     group.add_argument("--hf-token", "--hf_token", default=None,
-                       help="Hugging Face token (default: the saved 'hf auth login' token or HF_TOKEN)")
+                       help=f"Hugging Face token (prefer --hf-token-file or the {TOKEN_ENV} environment variable)")
+
+
+def read_token_file(path: Path) -> str:
+    """The token in ``path`` (its first line, stripped); one ParameterError line that never shows it."""
+    try:
+        text = read_regular_file(path, MAX_TOKEN_FILE_BYTES).decode("utf-8")
+    except (OSError, ValueError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else "not a small text file"
+        raise ParameterError(f"cannot read --hf-token-file {path}: {reason}") from None
+    lines = text.strip().splitlines()
+    if not lines or not lines[0].strip():
+        raise ParameterError(f"--hf-token-file {path} is empty: put the token on its first line")
+    return lines[0].strip()
+
+
+def hf_token_from_args(args: argparse.Namespace) -> Optional[str]:
+    """--hf-token, else the --hf-token-file's token, else $HF_TOKEN, else None (the saved login)."""
+    if args.hf_token and args.hf_token_file is not None:
+        raise ParameterError("give --hf-token or --hf-token-file, not both")
+    if args.hf_token:
+        return args.hf_token
+    if args.hf_token_file is not None:
+        return read_token_file(args.hf_token_file)
+    return os.environ.get(TOKEN_ENV) or None
 
 
 def model_spec_from_args(args: argparse.Namespace) -> ModelSpec:
@@ -32,4 +67,4 @@ def model_spec_from_args(args: argparse.Namespace) -> ModelSpec:
     if args.cpu_offload and memory_mode is MemoryMode.NONE:
         memory_mode = MemoryMode.MODEL_CPU_OFFLOAD
     return ModelSpec(model=args.model, device=args.device, dtype=args.dtype, memory_mode=memory_mode,
-                     hf_token=args.hf_token, revision=args.revision, weights=args.weights)
+                     hf_token=hf_token_from_args(args), revision=args.revision, weights=args.weights)

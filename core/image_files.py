@@ -10,6 +10,7 @@ from typing import Any, Mapping, Optional, Sequence
 from PIL import Image, PngImagePlugin
 
 from core.atomic import atomic_write_bytes
+from core.untrusted_json import parse_untrusted_json
 
 RECIPE_KEY = "stable-flow-studio-recipe"
 
@@ -30,10 +31,16 @@ def save_png(image: Image.Image, path: str | Path, recipe: Optional[Mapping[str,
 
 
 def read_recipe(path: str | Path) -> Optional[dict]:
-    """The recipe embedded by :func:`save_png`, or None."""
+    """The recipe embedded by :func:`save_png`, or None; ValueError when it is not a JSON table
+    (a photo's metadata is whatever its author chose: see core.untrusted_json)."""
     with Image.open(path) as image:
         text = image.info.get(RECIPE_KEY)
-    return json.loads(text) if text else None
+    if not text:
+        return None
+    recipe = parse_untrusted_json(text)
+    if not isinstance(recipe, dict):
+        raise ValueError("its recipe is not a table of fields")
+    return recipe
 
 
 def side_by_side(images: Sequence[Image.Image], gap: int = 8, background=(255, 255, 255)) -> Image.Image:

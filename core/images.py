@@ -10,6 +10,7 @@ import numpy as np
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from core.errors import InputImageError, ParameterError
+from core.regular_files import open_regular_file
 
 DEFAULT_MAX_PIXELS = 1024 * 1024
 SIZE_MULTIPLE = 16
@@ -95,10 +96,12 @@ def load_image(path: str | Path) -> Image.Image:
         raise InputImageError(f"image not found: {path}")
     if path.is_dir():
         raise InputImageError(f"{path} is a folder, not an image file")
+    if not path.is_file():
+        raise InputImageError(f"{path} is not a regular file (a FIFO, device or socket cannot be opened as a photo)")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as image:
+            with open_regular_file(path) as stream, Image.open(stream) as image:
                 image.load()
                 image = ImageOps.exif_transpose(image)
                 return _to_rgb(image)

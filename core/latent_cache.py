@@ -25,9 +25,11 @@ from safetensors.torch import load as load_tensors
 from safetensors.torch import save as save_tensors
 
 from core.atomic import atomic_write_bytes, atomic_write_text
+from core.cache_concurrency import READ_ATTEMPTS, claim_key, info_rewritten
 from core.cache_keys import CACHE_FORMAT_VERSION, prompt_key
 from core.engine import Engine
 from core.errors import ParameterError
+from core.finite_latents import require_finite_latents
 from core.model import FluxModel
 from core.paths import cache_dir
 from core.prompts import PromptEmbedding
@@ -69,7 +71,7 @@ class FileCache:
             raise ValueError(f"bad cache key {key!r}")
         return self.folder / f"{key}{_DATA}", self.folder / f"{key}{_INFO}"
 
-    def read(self, key: str) -> Optional[tuple[bytes, dict]]:
+    def read(self, key: str, _attempt: int = 0) -> Optional[tuple[bytes, dict]]:
         """The entry's bytes and metadata, or None.
 
         An entry that cannot be read (garbled bytes or JSON, not UTF-8, data missing or not
@@ -85,11 +87,11 @@ class FileCache:
             info = json.loads(info_bytes.decode("utf-8"))
             data = data_path.read_bytes()
         except (OSError, ValueError):  # garbled or non-UTF-8 JSON, or the data file is gone
-            return self.discard_damaged(key, "its metadata or data cannot be read")
+            return self._damaged_or_rewritten(key, info_path, info_bytes, _attempt, "its metadata or data cannot be read")
         if not isinstance(info, dict) or info.get("key") != key or info.get("format") != CACHE_FORMAT_VERSION:
-            return self.discard_damaged(key, "its metadata belongs to another key or cache format")
+            return self._damaged_or_rewritten(key, info_path, info_bytes, _attempt, "its metadata belongs to another key or cache format")
         if len(data) != info.get("bytes") or hashlib.sha256(data).hexdigest() != info.get("sha256"):
-            return self.discard_damaged(key, "its data does not match its checksum")
+            return self._damaged_or_rewritten(key, info_path, info_bytes, _attempt, "its data does not match its checksum")
         try:
             os.utime(info_path)  # least recently used = oldest JSON modification time
         except OSError:
@@ -97,7 +99,13 @@ class FileCache:
         self.hits += 1
         return data, info
 
-    def discard_damaged(self, key: str, reason: str) -> None:
+    def _damaged_or_rewritten(self, key: str, info_path: Path, info_bytes: bytes, attempt: int, reason: str):
+        # A mismatch may be another process rewriting this entry: read again once it is done.
+        if attempt < READ_ATTEMPTS and info_rewritten(info_path, info_bytes):
+            return self.read(key, attempt + 1)
+        return self.discard_damaged(key, reason)
+
+    def discard_damaged(self, key: str, reason: str = "it is damaged") -> None:
         """Delete an entry that cannot be used (``reason`` says why); it counts as a miss, not a hit."""
         log.warning("cache entry %s in %s is not usable (%s); it will be recomputed", key[:12], self.folder, reason)
         self.recovered += 1
@@ -124,8 +132,14 @@ class FileCache:
         info = {**info, "key": key, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(),
                 "created_at": time.time(), "format": CACHE_FORMAT_VERSION}
         try:
-            atomic_write_bytes(data_path, data)
-            atomic_write_text(info_path, json.dumps(info, sort_keys=True))
+            lock = claim_key(self.folder, key)
+            if lock is None:
+                return False  # another process is storing this very entry
+            try:
+                atomic_write_bytes(data_path, data)
+                atomic_write_text(info_path, json.dumps(info, sort_keys=True))
+            finally:
+                lock.release()
             self.evict()
         except OSError as error:
             log.warning("could not write to the cache in %s: %s", self.folder, error)
@@ -211,10 +225,9 @@ class DiskLatentCache:
         return trajectory
 
     def put(self, key: str, trajectory: Trajectory) -> None:
-        """Store ``trajectory`` under ``key`` (skipped when it alone exceeds the cap or is not finite)."""
-        if not bool(torch.isfinite(trajectory.latents).all()):
-            log.warning("not caching inversion %s: its latents hold NaN or infinite values", key[:12])
-            return
+        """Store ``trajectory`` under ``key`` (skipped when it alone exceeds the cap; a
+        non-finite one stops the job instead, see core.finite_latents)."""
+        require_finite_latents(trajectory)
         info = {"shape": list(trajectory.latents.shape), "dtype": str(trajectory.latents.dtype),
                 "prompt": trajectory.prompt, "height": trajectory.height, "width": trajectory.width}
         self.files.write(key, trajectory_to_bytes(trajectory), info)

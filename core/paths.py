@@ -38,3 +38,19 @@ def config_dir() -> Path:
 def log_dir() -> Path:
     """Log files with full tracebacks of internal errors."""
     return _root("log")
+
+
+def contained_path(folder: str | Path, relative: str) -> Path:
+    """``folder / relative``, refused (ValueError) unless it stays inside ``folder``.
+
+    Every path the app writes under one of its folders is built through this, so a name that
+    came from a file (``../x``, an absolute path, a drive letter) can never point elsewhere.
+    """
+    folder = Path(folder)
+    parts = Path(relative).parts
+    if not parts or Path(relative).is_absolute() or Path(relative).drive or any(part in ("..", ".") for part in parts):
+        raise ValueError(f"{relative!r} is not a name inside {folder}")
+    path = folder / relative
+    if not os.path.abspath(path).startswith(os.path.abspath(folder) + os.sep):
+        raise ValueError(f"{relative!r} is not a name inside {folder}")
+    return path

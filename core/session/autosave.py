@@ -21,10 +21,11 @@ from typing import Callable, Optional
 
 import psutil
 
-from core.atomic import atomic_write_bytes, atomic_write_text
-from core.paths import data_dir
+from core.atomic import atomic_write_bytes, atomic_write_text, is_stale_temp_file
+from core.paths import contained_path, data_dir
+from core.regular_files import read_regular_file
 from core.session.project_file import ProjectFileError
-from core.session.session_format import MANIFEST, DamagedSessionError, read_session, write_session
+from core.session.session_format import MANIFEST, DamagedSessionError, ReadEntry, read_session, write_session
 from core.session.tree import EditTree
 
 log = logging.getLogger(__name__)
@@ -79,10 +80,13 @@ class Autosave:
         if not self.folder.is_dir():
             self.folder.mkdir(parents=True)
             atomic_write_text(self.folder / OWNER, json.dumps(_process_identity()))
-        names = set(write_session(tree, self._write, lambda name: (self.folder / name).is_file()))
+        names = set(write_session(tree, self._write, lambda name: contained_path(self.folder, name).is_file()))
         now = time.time()
         for sub in ("images", "trajectories"):
             for path in (self.folder / sub).glob("*"):
+                if path.name.startswith(".") and is_stale_temp_file(path, now):
+                    path.unlink(missing_ok=True)  # a write killed midway
+                    continue
                 if f"{sub}/{path.name}" in names or path.name.startswith("."):  # listed, or a write in progress
                     continue
                 node_id = path.name.split(".")[0]
@@ -91,7 +95,7 @@ class Autosave:
                 path.unlink(missing_ok=True)
 
     def _write(self, name: str, data: bytes) -> None:
-        atomic_write_bytes(self.folder / name, data)
+        atomic_write_bytes(contained_path(self.folder, name), data)
 
     def clear(self) -> None:
         """Remove the autosave (a clean shutdown); the next start finds nothing to restore."""
@@ -118,11 +122,33 @@ def _owner_running(folder: Path) -> bool:
         return False
 
 
+def sweep_incomplete_autosaves() -> None:
+    """Delete autosave folders with no manifest whose session is gone (killed before its first save).
+
+    A folder younger than PREWRITE_GRACE_SECONDS is left: its session may be writing its first files.
+    """
+    now = time.time()
+    try:
+        folders = [folder for folder in autosave_root().iterdir() if folder.is_dir() and not folder.is_symlink()]
+    except OSError:
+        return
+    for folder in folders:
+        try:
+            if (folder / MANIFEST).exists() or now - folder.stat().st_mtime < PREWRITE_GRACE_SECONDS:
+                continue
+        except OSError:
+            continue
+        if not _owner_running(folder):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def find_autosave() -> Optional[Path]:
     """The most recent autosave left by a session that did not shut down cleanly, or None.
 
-    Autosaves of running sessions (this process's, another open editor's) are skipped.
+    Autosaves of running sessions (this process's, another open editor's) are skipped; folders
+    left without a manifest are deleted.
     """
+    sweep_incomplete_autosaves()
     candidates = []
     for manifest in autosave_root().glob(f"*/{MANIFEST}"):
         if not _owner_running(manifest.parent):
@@ -133,11 +159,24 @@ def find_autosave() -> Optional[Path]:
     return max(candidates)[1] if candidates else None
 
 
+def folder_entry_reader(folder: Path) -> ReadEntry:
+    """``read(name, max_bytes)`` for :func:`read_session` over a session folder: only regular
+    files inside ``folder``, with the size checked before reading."""
+    def read(name: str, max_bytes: int) -> bytes:
+        try:
+            return read_regular_file(contained_path(folder, name), max_bytes)
+        except FileNotFoundError:
+            raise DamagedSessionError(f"it has no {name}") from None
+        except (OSError, ValueError) as error:
+            raise DamagedSessionError(f"{name} in it cannot be read ({error})") from None
+    return read
+
+
 def restore_autosave(folder: Path, tree: Optional[EditTree] = None) -> EditTree:
     """Load an autosave folder into ``tree`` (a new tree when None)."""
     tree = tree if tree is not None else EditTree()
     try:
-        read_session(lambda name: (Path(folder) / name).read_bytes(), tree)
+        read_session(folder_entry_reader(Path(folder)), tree)
     except DamagedSessionError as error:
         raise ProjectFileError(f"the autosaved session in {folder} cannot be restored: {error}") from None
     return tree

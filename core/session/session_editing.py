@@ -14,7 +14,6 @@ from typing import Any, Mapping, Optional, Sequence
 
 from core.engine import Engine
 from core.errors import ParameterError
-from core.image_files import read_recipe
 from core.images import DEFAULT_MAX_PIXELS, load_image, resize_to_working_size
 from core.methods.base import EditRequest, EditResult
 from core.progress import JobControl
@@ -23,6 +22,7 @@ from core.session.history import SessionHistory
 from core.session.node import EditNode, new_node_id
 from core.session.operations import AddNodes
 from core.session.project_file import load_project, save_project
+from core.session.recipe_input import embedded_prompt
 from core.session.tree import EditTree
 from core.stable_flow import MAX_SEQUENCE_LENGTH
 
@@ -55,8 +55,7 @@ class EditSession:
         photo = load_image(path)
         image = resize_to_working_size(photo, max_pixels)
         if prompt is None:
-            recipe = _embedded_recipe(path)
-            prompt = str(recipe.get("prompt") or "") if recipe else ""
+            prompt = embedded_prompt(path)
         root = EditNode(new_node_id(), None, "photo", prompt, image_path=str(path.resolve()),
                         original_size=photo.size)
         self.tree.reset(root, image)
@@ -165,10 +164,3 @@ class EditSession:
         """A clean shutdown: remove the autosave (save the project first if it is wanted)."""
         if self.autosave is not None:
             self.autosave.clear()
-
-
-def _embedded_recipe(path: Path) -> Optional[dict]:
-    try:
-        return read_recipe(path)
-    except (OSError, ValueError):
-        return None

@@ -4,42 +4,60 @@
 where each node's PNG and trajectory are; ``images/<node id>.png`` holds each image
 losslessly and ``trajectories/<trajectory id>.safetensors`` each latent trajectory.
 Deleted (hidden) nodes are not saved: a deletion is an explicit act.
+
+Reading treats the file as untrusted: the manifest is checked field by field
+(core.session.manifest_schema), every entry is read with a size cap, images are checked for
+format and pixel count before they are decoded, and trajectories must fit their image.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import warnings
 from typing import Callable, Optional
 
 from PIL import Image
 
 from core.image_files import png_bytes
-from core.session.node import EditNode
-from core.session.trajectory_files import trajectory_from_bytes, trajectory_to_bytes
+from core.untrusted_json import parse_untrusted_json
+from core.session.manifest_schema import check_manifest, is_node_id
+from core.session.session_errors import DamagedSessionError
+from core.session.trajectory_checks import MAX_PIXELS
+from core.session.trajectory_files import trajectory_from_bytes
 from core.session.tree import EditTree
-from core.trajectory import Trajectory
 
 MANIFEST = "manifest.json"
 FORMAT_NAME = "stable-flow-studio-session"
 FORMAT_VERSION = 1
 
+# Entry size caps, checked before an entry is read (a zip entry's declared size, a file's size).
+MAX_MANIFEST_BYTES = 64 * 2**20
+MAX_IMAGE_BYTES = 512 * 2**20
+MAX_TRAJECTORY_BYTES = 2 * 2**30
+
 WriteEntry = Callable[[str, bytes], None]
-ReadEntry = Callable[[str], bytes]
+# read(name, max_bytes): the entry's bytes, or a DamagedSessionError when it is missing,
+# larger than max_bytes or unreadable.
+ReadEntry = Callable[[str, int], bytes]
+
+__all__ = ["DamagedSessionError", "MANIFEST", "image_name", "trajectory_name", "read_session", "write_session"]
 
 
-class DamagedSessionError(ValueError):
-    """A manifest or an entry it names is missing or unreadable."""
+def _checked_id(value: str) -> str:
+    if not is_node_id(value):
+        raise ValueError(f"{value!r} is not a valid result id")
+    return value
 
 
 def image_name(node_id: str) -> str:
-    """The entry holding a node's PNG."""
-    return f"images/{node_id}.png"
+    """The entry holding a node's PNG (ValueError for an id that is not a plain name)."""
+    return f"images/{_checked_id(node_id)}.png"
 
 
 def trajectory_name(trajectory_id: str) -> str:
-    """The entry holding a trajectory."""
-    return f"trajectories/{trajectory_id}.safetensors"
+    """The entry holding a trajectory (ValueError for an id that is not a plain name)."""
+    return f"trajectories/{_checked_id(trajectory_id)}.safetensors"
 
 
 def session_entries(tree: EditTree) -> list[tuple[str, Callable[[], bytes]]]:
@@ -52,9 +70,9 @@ def session_entries(tree: EditTree) -> list[tuple[str, Callable[[], bytes]]]:
         image = tree.image(node.id)
         entries.append((image_name(node.id), lambda image=image: png_bytes(image)))
         if node.trajectory_id and tree.has_trajectory(node.id):
-            # Read lazily: a spilled trajectory is only loaded when its entry is really written.
+            # Read lazily: a spilled trajectory's bytes are only copied when its entry is really written.
             entries.append((trajectory_name(node.trajectory_id),
-                            lambda node_id=node.id: trajectory_to_bytes(tree.trajectory(node_id))))
+                            lambda node_id=node.id: tree.trajectory_bytes(node_id)))
     return entries
 
 
@@ -82,25 +100,46 @@ def write_session(tree: EditTree, write: WriteEntry, have: Optional[Callable[[st
     return names
 
 
-def read_session(read: ReadEntry, tree: EditTree) -> None:
-    """Load a session written by :func:`write_session` into ``tree`` (replacing what it held)."""
+def _decode_image(data: bytes, node_index: int) -> Image.Image:
+    """A node's PNG as RGB, refused before decoding when it is not a PNG or too many pixels."""
     try:
-        manifest = json.loads(read(MANIFEST))
-        if manifest.get("format") != FORMAT_NAME:
-            raise DamagedSessionError("it is not a Stable Flow Studio session")
-        if manifest.get("version", 0) > FORMAT_VERSION:
-            raise DamagedSessionError("it was saved by a newer version of Stable Flow Studio")
-        nodes = [EditNode.from_dict(data) for data in manifest["nodes"]]
-        images: dict[str, Image.Image] = {}
-        trajectories: dict[str, Trajectory] = {}
-        for node in nodes:
-            with Image.open(io.BytesIO(read(image_name(node.id)))) as image:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # the cap below is stricter
+            with Image.open(io.BytesIO(data), formats=["PNG"]) as image:
+                if image.width * image.height > MAX_PIXELS:
+                    raise DamagedSessionError(f"the image of result {node_index + 1} is over "
+                                              f"{MAX_PIXELS // 2**20} megapixels")
                 image.load()
-                images[node.id] = image.convert("RGB") if image.mode != "RGB" else image.copy()
-            if node.trajectory_id:
-                trajectories[node.id] = trajectory_from_bytes(read(trajectory_name(node.trajectory_id)))
-        tree.load(nodes, images, trajectories, manifest.get("current_id"))
+                return image.convert("RGB") if image.mode != "RGB" else image.copy()
     except DamagedSessionError:
         raise
-    except (KeyError, TypeError, ValueError, OSError) as error:
-        raise DamagedSessionError(f"it is damaged ({type(error).__name__}: {error})") from None
+    except Exception as error:  # PIL raises many types (SyntaxError, zlib.error...) for crafted PNGs
+        raise DamagedSessionError(f"the image of result {node_index + 1} is not a readable PNG "
+                                  f"({type(error).__name__})") from None
+
+
+def read_session(read: ReadEntry, tree: EditTree) -> None:
+    """Load a session written by :func:`write_session` into ``tree`` (replacing what it held).
+
+    Everything is read and checked before the tree changes: a DamagedSessionError leaves it as it was.
+    """
+    try:
+        manifest = parse_untrusted_json(read(MANIFEST, MAX_MANIFEST_BYTES))
+    except ValueError as error:
+        raise DamagedSessionError(f"its manifest is unreadable: {error}") from None
+    nodes, current_id = check_manifest(manifest, FORMAT_NAME, FORMAT_VERSION)
+    images: dict[str, Image.Image] = {}
+    trajectories: dict[str, bytes] = {}
+    for index, node in enumerate(nodes):
+        image = images[node.id] = _decode_image(read(image_name(node.id), MAX_IMAGE_BYTES), index)
+        if node.trajectory_id:
+            data = read(trajectory_name(node.trajectory_id), MAX_TRAJECTORY_BYTES)
+            try:
+                trajectory_from_bytes(data, image.size)  # checked now; kept as bytes until used
+            except ValueError as error:
+                raise DamagedSessionError(f"the trajectory of result {index + 1} is unusable: {error}") from None
+            trajectories[node.id] = data
+    try:
+        tree.load(nodes, images, {}, current_id, encoded_trajectories=trajectories)
+    except ValueError as error:
+        raise DamagedSessionError(f"it is damaged ({error})") from None

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import struct
+from typing import Optional
 
-import torch
 from safetensors import SafetensorError
 from safetensors.torch import load as load_tensors
 from safetensors.torch import save as save_tensors
 
+from core.session.trajectory_checks import trajectory_problem
 from core.trajectory import Trajectory
 
 TRAJECTORY_FORMAT = "1"
@@ -35,8 +36,10 @@ def _metadata(data: bytes) -> dict:
     return metadata if isinstance(metadata, dict) else {}
 
 
-def trajectory_from_bytes(data: bytes) -> Trajectory:
-    """The trajectory :func:`trajectory_to_bytes` wrote; ValueError when the bytes are damaged."""
+def trajectory_from_bytes(data: bytes, image_size: Optional[tuple[int, int]] = None) -> Trajectory:
+    """The trajectory :func:`trajectory_to_bytes` wrote; ValueError (one line) when the bytes are
+    damaged or describe an unusable trajectory (see :mod:`core.session.trajectory_checks`),
+    for example one that does not fit ``image_size`` (width, height) when given."""
     try:
         tensors = load_tensors(data)
         metadata = _metadata(data)
@@ -47,6 +50,7 @@ def trajectory_from_bytes(data: bytes) -> Trajectory:
         raise ValueError(f"not a readable trajectory ({type(error).__name__})") from None
     if metadata.get("format") != TRAJECTORY_FORMAT:
         raise ValueError(f"unknown trajectory format {metadata.get('format')!r}")
-    if latents.dim() != 3 or sigmas.shape != (latents.shape[0],) or not torch.isfinite(sigmas).all():
-        raise ValueError("the trajectory's tensors have inconsistent shapes")
+    problem = trajectory_problem(trajectory, image_size)
+    if problem:
+        raise ValueError(problem)
     return trajectory

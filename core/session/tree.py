@@ -65,6 +65,11 @@ class EditTree:
         self.node(node_id)
         return self._trajectories.get(node_id)
 
+    def trajectory_bytes(self, node_id: str) -> Optional[bytes]:
+        """The node's trajectory as safetensors bytes, without loading a spilled one into memory."""
+        self.node(node_id)
+        return self._trajectories.encoded(node_id)
+
     def has_trajectory(self, node_id: str) -> bool:
         """Whether the node has a trajectory (without reading a spilled one back)."""
         return node_id in self._trajectories
@@ -125,10 +130,13 @@ class EditTree:
         self._emit("reset", None)
 
     def load(self, nodes: Iterable[EditNode], images: dict[str, Image.Image],
-             trajectories: dict[str, Trajectory], current_id: Optional[str]) -> None:
+             trajectories: dict[str, Trajectory], current_id: Optional[str],
+             encoded_trajectories: Optional[dict[str, bytes]] = None) -> None:
         """Replace the whole tree (a loaded project); nodes come parents first.
 
-        The nodes are checked before anything changes: a ValueError leaves the tree as it was.
+        ``encoded_trajectories`` (already checked safetensors bytes) go straight to the
+        trajectory store's disk, not through memory. The nodes are checked before anything
+        changes: a ValueError leaves the tree as it was. Time is linear in the node count.
         """
         nodes = list(nodes)
         seen: set[str] = set()
@@ -145,6 +153,8 @@ class EditTree:
             self.reset(root, images[root.id], trajectories.get(root.id))
             for node in others:
                 self.insert(node, images[node.id], trajectories.get(node.id))
+            for node_id, data in (encoded_trajectories or {}).items():
+                self._trajectories.add_encoded(node_id, data)
             self.current_id = current_id if current_id in self._nodes else self.root_id
         finally:
             self._listeners = listeners

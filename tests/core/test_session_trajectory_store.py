@@ -44,7 +44,9 @@ def test_store_holds_at_most_its_limit_and_gives_back_what_it_spilled():
 def test_a_damaged_spilled_file_makes_the_node_an_ordinary_image():
     store = TrajectoryStore(in_memory=1)
     store["a"], store["b"] = _trajectory(1), _trajectory(2)
-    store._path("a").write_bytes(b"garbage")
+    offset, length = store._spilled["a"]
+    store._pack.seek(offset)
+    store._pack.write(b"\xff" * length)
     assert store.get("a") is None and "a" not in store
 
 

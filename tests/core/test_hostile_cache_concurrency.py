@@ -1,0 +1,43 @@
+"""Several processes writing and reading one cache key never make a reader discard a valid entry."""
+
+import multiprocessing
+import os
+
+import pytest
+
+from core.latent_cache import FileCache
+
+KEY = "ab" * 32
+PROCESSES = 4
+ROUNDS = 60
+
+
+def _writer_reader(folder: str, seed: int, results) -> None:
+    cache = FileCache(folder, 10**9)
+    payload_size = 20_000 + seed * 1000  # each process writes different (but valid) bytes
+    discarded = misses = 0
+    for round_index in range(ROUNDS):
+        cache.write(KEY, os.urandom(payload_size), {"round": round_index})
+        before = cache.recovered
+        if cache.read(KEY) is None:
+            misses += 1
+        discarded += cache.recovered - before
+    results.put((discarded, misses))
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="needs fork for speed")
+def test_concurrent_writers_of_one_key_never_make_readers_discard_valid_entries(tmp_path):
+    assert FileCache(tmp_path, 10**9).write(KEY, os.urandom(1000), {"round": -1})  # so a miss means a discard
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    workers = [context.Process(target=_writer_reader, args=(str(tmp_path), seed, results))
+               for seed in range(PROCESSES)]
+    for worker in workers:
+        worker.start()
+    outcomes = [results.get(timeout=300) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=60)
+    assert all(worker.exitcode == 0 for worker in workers)
+    assert sum(discarded for discarded, _ in outcomes) == 0, outcomes
+    assert sum(misses for _, misses in outcomes) == 0, outcomes
+    assert FileCache(tmp_path, 10**9).read(KEY) is not None
