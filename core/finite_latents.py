@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import torch
 
-from core.errors import UserError
+from core.errors import NonFiniteError
 from core.trajectory import Trajectory
 
 
-class NonFiniteLatentError(UserError):
-    """A latent trajectory holds NaN or infinite numbers (the image would come out black)."""
-
-
 def require_finite_latents(trajectory: Trajectory) -> None:
-    """Raise NonFiniteLatentError when ``trajectory`` holds a non-finite number."""
+    """Raise :class:`~core.errors.NonFiniteError` when ``trajectory`` holds a non-finite number."""
     if not torch.isfinite(trajectory.latents).all():
-        raise NonFiniteLatentError(
+        raise NonFiniteError(
             "the computation produced invalid numbers (NaN or infinity), so nothing was kept: "
             "try other parameters or --dtype float32"
         )

@@ -65,7 +65,8 @@ def test_an_entry_of_another_dtype_or_with_nan_is_deleted(tmp_path):
     assert cache.get("d" * 64, EXPECTED) is None
     nan = _trajectory()
     nan.latents[1, 2, 3] = float("nan")
-    cache.put("e" * 64, nan)  # never stored
+    with pytest.raises(NonFiniteError):  # the job stops, and nothing is stored
+        cache.put("e" * 64, nan)
     assert list(tmp_path.iterdir()) == []
 
 
