@@ -13,7 +13,7 @@ from cli.model_options import add_model_arguments, model_spec_from_args
 from core.atomic import atomic_write_text
 from core.benchmark import BenchmarkReport, run_benchmark
 from core.errors import device_memory_guard
-from core.images import check_side
+from core.size_rules import check_side
 from core.latent_cache import cache_bytes_from_gb
 from core.methods.params import require_int
 from core.model_loading import load_model
