@@ -14,7 +14,7 @@ from cli.output_paths import output_path
 from core.atomic import atomic_write_text
 from core.benchmark import BenchmarkReport, run_benchmark
 from core.errors import device_memory_guard
-from core.images import check_side
+from core.size_rules import check_side
 from core.latent_cache import cache_bytes_from_gb
 from core.methods.params import require_int
 from core.model_loading import load_model

@@ -10,7 +10,8 @@ from cli.output_paths import check_output_folder, output_path
 from cli.terminal_progress import TerminalProgress
 from core.errors import ParameterError
 from core.engine import check_seed
-from core.images import DEFAULT_MAX_PIXELS, check_pixel_budget, check_side
+from core.images import DEFAULT_MAX_PIXELS
+from core.size_rules import check_pixel_budget, check_side
 from core.latent_cache import DEFAULT_LATENT_CACHE_BYTES, cache_bytes_from_gb, cached_engine
 from core.methods.params import require_int
 from core.model_loading import load_model

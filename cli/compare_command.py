@@ -11,7 +11,7 @@ from PIL import Image, ImageDraw, ImageFont
 from cli.edit_command import run_with_progress
 from cli.model_options import add_model_arguments, model_spec_from_args
 from cli.output_paths import check_output_folder, output_path
-from core.engine import Engine
+from core.engine import Engine, validate_request
 from core.errors import ParameterError
 from core.image_files import save_png, side_by_side
 from core.images import DEFAULT_MAX_PIXELS, load_image, resize_to_working_size
@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
                             seed=args.seed, params=params, max_sequence_length=args.max_sequence_length)
                 for name in methods]
     for request in requests:
-        get_method(request.method).resolve_params(request)
+        validate_request(request)
     check_output_folder(args.output)
     engine = Engine(load_model(model_spec_from_args(args)))
     recipe = {"model": engine.model.model_id, "prompts": list(args.prompts), "seed": args.seed,

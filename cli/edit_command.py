@@ -13,7 +13,8 @@ from core.engine import Engine, validate_request
 from core.latent_cache import cached_engine
 from core.errors import ParameterError
 from core.image_files import save_png, side_by_side
-from core.images import DEFAULT_MAX_PIXELS, check_pixel_budget, load_image, resize_to_working_size
+from core.images import DEFAULT_MAX_PIXELS, load_image, resize_to_working_size
+from core.size_rules import check_pixel_budget
 from core.methods import METHODS, dual, flowalign, flowedit, sdedit
 from core.methods.base import EditRequest, EditResult
 from core.model_loading import load_model

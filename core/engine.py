@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Optional
 
 from core.errors import ParameterError, device_memory_guard
-from core.images import check_side
+from core.size_rules import check_side
 from core.methods import get_method
 from core.methods.base import EditRequest, EditResult, InversionStore
 from core.model import FluxModel

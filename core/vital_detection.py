@@ -21,7 +21,7 @@ import torch
 from core.block_bypass import bypassed_block
 from core.errors import ParameterError
 from core.image_files import save_png
-from core.images import check_side
+from core.size_rules import check_side
 from core.latents import decode_latents, shared_noise
 from core.methods.params import require_int, require_non_negative
 from core.model import FluxModel

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.errors import UserError
+from core.size_rules import MAX_SIDE, SIZE_MULTIPLE
 from gui.edit_settings import DEFAULT_MAX_SEQUENCE_LENGTH, DEFAULT_SIZE, EditSettings
 from gui.icons import set_icon
 from gui.method_catalog import DIRECT_METHODS, METHOD_HELP, MethodCatalog, method_label
@@ -81,8 +82,8 @@ class EditPanel(QWidget):
         seed_row.addWidget(self.dice)
         self.width_box, self.height_box = QSpinBox(self), QSpinBox(self)
         for box, name in ((self.width_box, "width"), (self.height_box, "height")):
-            box.setRange(16, 4096)
-            box.setSingleStep(16)
+            box.setRange(SIZE_MULTIPLE, MAX_SIDE)  # the engine's rule; it refuses sides not a multiple of 16
+            box.setSingleStep(SIZE_MULTIPLE)
             box.setValue(DEFAULT_SIZE)
             box.setSuffix(" px")
             box.setToolTip(f"The generated image's {name} (a multiple of 16)")

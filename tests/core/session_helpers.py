@@ -53,3 +53,18 @@ def assert_trees_equal(a: EditTree, b: EditTree) -> None:
 def pixels(image) -> np.ndarray:
     """An image's pixels as an array."""
     return np.asarray(image)
+
+
+def rewrite_manifest(source: Path, target: Path, change) -> None:
+    """Copy the project ``source`` to ``target`` with ``change(manifest)`` applied to its manifest."""
+    import json
+    import zipfile
+
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(target, "w") as copy:
+        for name in original.namelist():
+            data = original.read(name)
+            if name == "manifest.json":
+                manifest = json.loads(data)
+                change(manifest)
+                data = json.dumps(manifest).encode()
+            copy.writestr(name, data)

@@ -1,14 +1,11 @@
 """A project saved by a newer version of the app is refused with one line, not half read."""
 
-import json
-import zipfile
-
 import pytest
 
 from core.session.project_file import ProjectFileError, load_project
 from core.session.session_editing import EditSession
 from core.session.session_format import FORMAT_VERSION
-from tests.core.session_helpers import photo_file  # noqa: F401 (fixture)
+from tests.core.session_helpers import photo_file, rewrite_manifest  # noqa: F401 (fixture)
 
 
 def test_a_newer_project_format_is_refused(photo_file, tmp_path):
@@ -16,12 +13,7 @@ def test_a_newer_project_format_is_refused(photo_file, tmp_path):
     session.open_photo(photo_file, "a photo")
     saved = session.save(tmp_path / "s.sfproj")
     newer = tmp_path / "newer.sfproj"
-    with zipfile.ZipFile(saved) as source, zipfile.ZipFile(newer, "w") as target:
-        for name in source.namelist():
-            data = source.read(name)
-            if name == "manifest.json":
-                data = json.dumps({**json.loads(data), "version": FORMAT_VERSION + 1}).encode()
-            target.writestr(name, data)
+    rewrite_manifest(saved, newer, lambda manifest: manifest.update(version=FORMAT_VERSION + 1))
     assert load_project(saved).nodes()  # the unchanged file opens
     with pytest.raises(ProjectFileError, match="saved by a newer version of Stable Flow Studio") as error:
         load_project(newer)

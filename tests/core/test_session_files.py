@@ -15,7 +15,7 @@ from core.session.project_file import ProjectFileError, load_project
 from core.session.session_editing import EditSession
 from core.session.tree import DeleteBranch, SetCurrent
 from tests.core.session_helpers import (  # noqa: F401 (fixtures)
-    SEQ, STEPS, assert_trees_equal, engine, photo_file, same_pixels,
+    SEQ, STEPS, assert_trees_equal, engine, photo_file, rewrite_manifest, same_pixels,
 )
 
 OPTIONS = dict(params={"steps": STEPS}, max_sequence_length=SEQ)
@@ -67,14 +67,7 @@ def test_damaged_or_foreign_project_files_give_one_clear_line(branched, tmp_path
 def test_a_project_that_fails_to_load_leaves_the_open_session_untouched(branched, tmp_path):
     path = branched.save(tmp_path / "s.sfproj")
     broken = tmp_path / "broken.sfproj"
-    with zipfile.ZipFile(path) as source, zipfile.ZipFile(broken, "w") as target:
-        for name in source.namelist():
-            data = source.read(name)
-            if name == "manifest.json":
-                manifest = json.loads(data)
-                manifest["nodes"].reverse()  # children before their parents
-                data = json.dumps(manifest).encode()
-            target.writestr(name, data)
+    rewrite_manifest(path, broken, lambda manifest: manifest["nodes"].reverse())  # children before parents
     before = [n.id for n in branched.tree.nodes()]
     with pytest.raises(ProjectFileError, match="broken.sfproj: it is damaged"):
         branched.load(broken)
