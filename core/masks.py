@@ -1,0 +1,157 @@
+"""Edit masks in pixel space (ALGORITHMS.md section 5): reading, checking, feathering, and
+compositing an edit into the pixels it keeps.
+
+A mask is white (1) where the edit applies and black (0) where the picture is kept. The
+session stores masks as 8-bit grayscale images (``"L"``), so a saved mask reloads to the
+very same values; the engine takes them as float32 arrays in [0, 1] (:func:`mask_array`).
+Compositing is ``keep + M * (edit - keep)`` on exact integers, so where ``M`` is 0 the result
+is the kept pixel bit for bit and where it is 1 the edit's.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from pathlib import Path
+from typing import Iterable, Optional
+
+import numpy as np
+from PIL import Image, ImageFilter, UnidentifiedImageError
+
+from core.errors import InputImageError, ParameterError
+
+MASK_MODE = "L"
+
+
+def mask_array(mask: Image.Image) -> np.ndarray:
+    """An 8-bit mask image as float32 (H, W) in [0, 1]."""
+    return np.asarray(mask.convert(MASK_MODE), dtype=np.float32) / 255.0
+
+
+def mask_image(mask: np.ndarray) -> Image.Image:
+    """A float mask in [0, 1] as an 8-bit grayscale image (rounded to the nearest level)."""
+    return Image.fromarray(np.rint(np.clip(mask, 0.0, 1.0) * 255.0).astype(np.uint8), MASK_MODE)
+
+
+def check_mask(mask: object, width: int, height: int) -> np.ndarray:
+    """``mask`` as a float32 (height, width) array, or a ParameterError saying what is wrong."""
+    if not isinstance(mask, np.ndarray) or mask.ndim != 2:
+        raise ParameterError("the mask must be a two-dimensional array (height x width)")
+    if mask.shape != (height, width):
+        raise ParameterError(f"the mask is {mask.shape[1]}x{mask.shape[0]} but the image is {width}x{height}: "
+                             "draw it on the image being edited")
+    if not np.issubdtype(mask.dtype, np.floating) and not np.issubdtype(mask.dtype, np.integer):
+        raise ParameterError("the mask must hold numbers")
+    values = mask.astype(np.float32)
+    if not np.isfinite(values).all() or values.min() < 0 or values.max() > 1:
+        raise ParameterError("mask values must be between 0 (keep) and 1 (edit)")
+    return values
+
+
+def is_empty(mask: np.ndarray) -> bool:
+    """Whether a mask selects nothing (an edit with it would change no pixel)."""
+    return not bool(mask.any())
+
+
+def is_full(mask: np.ndarray) -> bool:
+    """Whether a mask selects everything (the edit is the unmasked edit)."""
+    return bool((mask == 1).all())
+
+
+def feather(mask: Image.Image, radius: float) -> Image.Image:
+    """Soften a mask's edges with a Gaussian blur of ``radius`` pixels (0: unchanged)."""
+    if not np.isfinite(radius) or radius < 0:
+        raise ParameterError("the feather radius must be zero or more pixels")
+    return mask.convert(MASK_MODE).filter(ImageFilter.GaussianBlur(radius)) if radius > 0 else mask.convert(MASK_MODE)
+
+
+def load_mask_file(path: str | Path, size: tuple[int, int]) -> Image.Image:
+    """A mask file (white = edit, any image format) as an 8-bit mask of ``size`` (width, height).
+
+    A mask drawn at the photo's original size is scaled to the working size.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputImageError(f"mask not found: {path}")
+    try:
+        with Image.open(path) as image:
+            image.load()
+            mask = _flatten(image)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise InputImageError(f"{path.name} is not a mask image this editor can read (use a black-and-white PNG, "
+                              "white = edit)") from None
+    if mask.size != size:
+        if abs(mask.width / mask.height - size[0] / size[1]) > 0.02:
+            raise InputImageError(f"the mask {path.name} is {mask.width}x{mask.height}, which is not the photo's "
+                                  f"shape ({size[0]}x{size[1]}): draw it on the photo")
+        mask = mask.resize(size, Image.Resampling.BILINEAR)
+    return mask
+
+
+def _flatten(image: Image.Image) -> Image.Image:
+    """Any image as an 8-bit mask: transparency counts as black (keep)."""
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        black = Image.new("RGBA", rgba.size, (0, 0, 0, 255))
+        return Image.alpha_composite(black, rgba).convert(MASK_MODE)
+    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        array = np.asarray(image, dtype=np.float64)
+        top = 65535.0 if array.max() > 255 else 255.0
+        return Image.fromarray(np.clip(array / top * 255.0 + 0.5, 0, 255).astype(np.uint8), MASK_MODE)
+    return image.convert(MASK_MODE)
+
+
+def composite(edit: Image.Image, keep: Image.Image, mask: np.ndarray) -> Image.Image:
+    """``M * edit + (1 - M) * keep``, rounded; pixels where ``M`` is 0 are ``keep``'s exactly."""
+    if edit.size != keep.size or mask.shape != (keep.height, keep.width):
+        raise ValueError("the edit, the kept image and the mask must have the same size")
+    kept = np.asarray(keep.convert("RGB"), dtype=np.float32)
+    edited = np.asarray(edit.convert("RGB"), dtype=np.float32)
+    blended = kept + mask[..., None] * (edited - kept)  # exact where M is 0 or 1
+    return Image.fromarray(np.clip(np.rint(blended), 0, 255).astype(np.uint8), "RGB")
+
+
+def scaled_mask(mask: Image.Image, size: tuple[int, int]) -> np.ndarray:
+    """A mask scaled (bilinear, so zero stays exactly zero away from the edge) to ``size``, as floats."""
+    return mask_array(mask if mask.size == size else mask.resize(size, Image.Resampling.BILINEAR))
+
+
+def compose_full_size(original: Image.Image, steps: Iterable[tuple[Image.Image, Optional[Image.Image]]]) -> Image.Image:
+    """The chain's result at the original photo's size.
+
+    ``steps`` are each edit's working-size result and mask (None: the whole image), root
+    first. Each edit is scaled up and composited, inside its mask only, over the image the
+    previous steps made, starting from the original photo: pixels outside every mask stay
+    the photo's own.
+    """
+    size = original.size
+    image = original.convert("RGB")
+    for result, mask in steps:
+        upscaled = result if result.size == size else result.resize(size, Image.Resampling.LANCZOS)
+        image = upscaled.convert("RGB") if mask is None else composite(upscaled, image, scaled_mask(mask, size))
+    return image
+
+
+def mask_to_text(mask: Image.Image) -> str:
+    """A mask as base64 PNG text (for JSON recipes)."""
+    buffer = io.BytesIO()
+    mask.convert(MASK_MODE).save(buffer, format="PNG", optimize=True)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def mask_from_text(text: object, size: Optional[tuple[int, int]] = None) -> Image.Image:
+    """The mask :func:`mask_to_text` wrote (a ValueError for anything else, or another ``size``)."""
+    if not isinstance(text, str):
+        raise ValueError("a mask must be base64 PNG text")
+    try:
+        data = base64.b64decode(text.encode("ascii"), validate=True)
+        with Image.open(io.BytesIO(data)) as image:
+            if image.format != "PNG" or image.mode != MASK_MODE:
+                raise ValueError("a mask must be an 8-bit grayscale PNG")
+            image.load()
+            mask = image.copy()
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError, UnicodeEncodeError) as error:
+        raise ValueError(f"unreadable mask ({error})") from None
+    if size is not None and mask.size != size:
+        raise ValueError(f"the mask is {mask.width}x{mask.height}, not {size[0]}x{size[1]}")
+    return mask
