@@ -81,7 +81,7 @@ class Autosave:
             atomic_write_text(self.folder / OWNER, json.dumps(_process_identity()))
         names = set(write_session(tree, self._write, lambda name: (self.folder / name).is_file()))
         now = time.time()
-        for sub in ("images", "trajectories"):
+        for sub in ("images", "trajectories", "masks", "originals"):
             for path in (self.folder / sub).glob("*"):
                 if f"{sub}/{path.name}" in names or path.name.startswith("."):  # listed, or a write in progress
                     continue
