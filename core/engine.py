@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Optional
 
 from core.errors import ParameterError
-from core.masks import check_mask, composite, is_empty
+from core.masks import check_edit_mask, check_mask, composite
 from core.methods import get_method
 from core.methods.base import EditRequest, EditResult, InversionStore
 from core.model import FluxModel
@@ -33,8 +33,7 @@ class Engine:
             raise ParameterError("max sequence length must be between 1 and 512")
         if request.mask is not None:
             width, height = _working_size(request)
-            if is_empty(check_mask(request.mask, width, height)):
-                raise ParameterError("the mask is empty: paint where the edit should apply, or clear the mask")
+            check_edit_mask(request.mask, width, height)
             if request.keep is not None and request.keep.size != (width, height):
                 raise ParameterError("the kept pixels are not the size of the image being edited")
         return get_method(request.method).resolve_params(request)

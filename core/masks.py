@@ -48,6 +48,14 @@ def check_mask(mask: object, width: int, height: int) -> np.ndarray:
     return values
 
 
+def check_edit_mask(mask: object, width: int, height: int) -> np.ndarray:
+    """:func:`check_mask`, refusing also a mask that selects nothing."""
+    values = check_mask(mask, width, height)
+    if is_empty(values):
+        raise ParameterError("the mask is empty: paint where the edit should apply (white = edit), or clear it")
+    return values
+
+
 def is_empty(mask: np.ndarray) -> bool:
     """Whether a mask selects nothing (an edit with it would change no pixel)."""
     return not bool(mask.any())
@@ -65,10 +73,11 @@ def feather(mask: Image.Image, radius: float) -> Image.Image:
     return mask.convert(MASK_MODE).filter(ImageFilter.GaussianBlur(radius)) if radius > 0 else mask.convert(MASK_MODE)
 
 
-def load_mask_file(path: str | Path, size: tuple[int, int]) -> Image.Image:
+def load_mask_file(path: str | Path, size: tuple[int, int],
+                   original_size: Optional[tuple[int, int]] = None) -> Image.Image:
     """A mask file (white = edit, any image format) as an 8-bit mask of ``size`` (width, height).
 
-    A mask drawn at the photo's original size is scaled to the working size.
+    A mask drawn at the photo's ``original_size`` is scaled to the working size ``size``.
     """
     path = Path(path)
     if not path.is_file():
@@ -80,10 +89,11 @@ def load_mask_file(path: str | Path, size: tuple[int, int]) -> Image.Image:
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         raise InputImageError(f"{path.name} is not a mask image this editor can read (use a black-and-white PNG, "
                               "white = edit)") from None
+    if mask.size not in (size, original_size):
+        sizes = " or ".join(f"{w}x{h}" for w, h in dict.fromkeys(s for s in (original_size, size) if s))
+        raise InputImageError(f"the mask {path.name} is {mask.width}x{mask.height}, not the photo's size ({sizes}): "
+                              "draw it on the photo")
     if mask.size != size:
-        if abs(mask.width / mask.height - size[0] / size[1]) > 0.02:
-            raise InputImageError(f"the mask {path.name} is {mask.width}x{mask.height}, which is not the photo's "
-                                  f"shape ({size[0]}x{size[1]}): draw it on the photo")
         mask = mask.resize(size, Image.Resampling.BILINEAR)
     return mask
 
