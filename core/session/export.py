@@ -21,6 +21,8 @@ from core.session.tree import EditTree
 
 FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}
 _ASCII_PREFIX = b"ASCII\x00\x00\x00"  # the EXIF UserComment character-code header
+JPEG_EXIF_LIMIT = 65_000  # a JPEG's EXIF segment holds at most 64 KiB
+MASKS_OMITTED = "too large for a JPEG's metadata: export as PNG or WebP to keep the masks in the recipe"
 
 
 def export_recipe(tree: EditTree, node_id: str) -> dict:
@@ -57,14 +59,30 @@ def export_node(tree: EditTree, node_id: str, path: str | Path, *, original_size
     if image_format == "PNG":
         data = png_bytes(image, recipe)
     else:
-        exif = Image.Exif()
-        comment = json.dumps(recipe, sort_keys=True, ensure_ascii=True).encode("ascii")
-        exif.get_ifd(ExifTags.IFD.Exif)[ExifTags.Base.UserComment] = _ASCII_PREFIX + comment
+        exif = _exif(recipe)
+        if image_format == "JPEG" and len(exif) > JPEG_EXIF_LIMIT:
+            exif = _exif(_without_masks(recipe))
         buffer = io.BytesIO()
-        image.convert("RGB").save(buffer, format=image_format, quality=quality, exif=exif.tobytes())
+        image.convert("RGB").save(buffer, format=image_format, quality=quality, exif=exif)
         data = buffer.getvalue()
     atomic_write_bytes(path, data)
     return path
+
+
+def _exif(recipe: dict) -> bytes:
+    """EXIF bytes holding ``recipe`` as ASCII JSON in the UserComment tag."""
+    exif = Image.Exif()
+    comment = json.dumps(recipe, sort_keys=True, ensure_ascii=True).encode("ascii")
+    exif.get_ifd(ExifTags.IFD.Exif)[ExifTags.Base.UserComment] = _ASCII_PREFIX + comment
+    return exif.tobytes()
+
+
+def _without_masks(recipe: dict) -> dict:
+    """The recipe with each mask replaced by a note saying why it is missing."""
+    def strip(entry: dict) -> dict:
+        return {**entry, "mask": MASKS_OMITTED} if entry.get("mask") else entry
+
+    return {**strip(recipe), "chain": [strip(entry) for entry in recipe["chain"]]}
 
 
 def read_export_recipe(path: str | Path) -> Optional[dict]:

@@ -160,3 +160,20 @@ def _manifest(data, **changes):
     manifest = json.loads(data)
     manifest.update(changes)
     return json.dumps(manifest).encode()
+
+
+def test_masks_too_large_for_a_jpeg_are_replaced_by_a_note_and_kept_in_webp(tmp_path):
+    from core.session.export import MASKS_OMITTED
+    from core.session.node import EditNode
+    from core.session.tree import EditTree
+
+    tree = EditTree()
+    tree.reset(EditNode("root", None, "photo", "a photo"), gradient_photo(512, 512))
+    noise = Image.fromarray(np.random.default_rng(0).integers(0, 256, (512, 512), dtype=np.uint8), "L")
+    tree.insert(EditNode("edit", "root", "edit", "a cat", source_prompt="a photo", masked=True),
+                gradient_photo(512, 512, seed=1), None, noise)
+    jpeg = read_export_recipe(export_node(tree, "edit", tmp_path / "big.jpg"))
+    assert jpeg["mask"] == MASKS_OMITTED and jpeg["chain"][0]["mask"] == MASKS_OMITTED
+    assert jpeg["prompt"] == "a cat"
+    webp = read_export_recipe(export_node(tree, "edit", tmp_path / "big.webp"))
+    assert same_pixels(mask_from_text(webp["mask"]), noise)
