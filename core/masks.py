@@ -135,11 +135,43 @@ def compose_full_size(original: Image.Image, steps: Iterable[tuple[Image.Image, 
     the photo's own.
     """
     size = original.size
-    image = original.convert("RGB")
+    pixels = np.array(original.convert("RGB"))
     for result, mask in steps:
-        upscaled = result if result.size == size else result.resize(size, Image.Resampling.LANCZOS)
-        image = upscaled.convert("RGB") if mask is None else composite(upscaled, image, scaled_mask(mask, size))
-    return image
+        if mask is None:
+            whole = result if result.size == size else result.resize(size, Image.Resampling.LANCZOS)
+            pixels = np.array(whole.convert("RGB"))
+            continue
+        region = _scaled_region(mask, size)
+        if region is None:
+            continue  # an empty mask changes nothing
+        box, (left, top, right, bottom) = region
+        edit = result.resize((right - left, bottom - top), Image.Resampling.LANCZOS, box=box)
+        weights = scaled_mask(mask, size)[top:bottom, left:right]
+        kept = Image.fromarray(pixels[top:bottom, left:right])
+        pixels[top:bottom, left:right] = np.asarray(composite(edit, kept, weights))
+    return Image.fromarray(pixels, "RGB")
+
+
+def _scaled_region(mask: Image.Image, size: tuple[int, int]):
+    """Where a mask scaled up to ``size`` can be nonzero: (box in the mask's pixels, the same
+    box in ``size``'s pixels), or None for an empty mask.
+
+    Only the edit's part in that region is scaled up and composited, so a small mask on a
+    large photo costs little (PIL's resize of a box matches the full resize to within one
+    level; the margin covers the filters' reach). The weights are cropped from the whole
+    scaled mask, so exactly the pixels where :func:`scaled_mask` is 0 keep the original.
+    """
+    bbox = mask.getbbox()
+    if bbox is None:
+        return None
+    scale_x, scale_y = size[0] / mask.width, size[1] / mask.height
+    margin = 3  # mask pixels: more than LANCZOS' and the bilinear filter's reach
+    x0, y0 = max(0, bbox[0] - margin), max(0, bbox[1] - margin)
+    x1, y1 = min(mask.width, bbox[2] + margin), min(mask.height, bbox[3] + margin)
+    target = (int(x0 * scale_x), int(y0 * scale_y), min(size[0], -int(-x1 * scale_x // 1)),
+              min(size[1], -int(-y1 * scale_y // 1)))
+    box = (target[0] / scale_x, target[1] / scale_y, target[2] / scale_x, target[3] / scale_y)
+    return box, target
 
 
 def mask_to_text(mask: Image.Image) -> str:
