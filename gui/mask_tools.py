@@ -63,7 +63,7 @@ class MaskToolBar(QWidget):
         self.feather_button = self._button("Feather", "Soften the mask's edges so the edit blends in")
         self.invert_button = self._button("Invert", "Edit what is kept and keep what is edited")
         self.clear_button = self._button("Clear", "Remove the mask: the next edit changes the whole image")
-        for widget in (QLabel("Size"), self.size, self.feather_radius, self.feather_button, self.invert_button,
+        for widget in (QLabel("Size"), self.size, self.feather_button, self.feather_radius, self.invert_button,
                        self.clear_button):
             layout.addWidget(widget)
         layout.addStretch(1)
