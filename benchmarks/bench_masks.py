@@ -16,7 +16,6 @@ import argparse
 import asyncio
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -26,7 +25,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
-from bench_ui import landscape  # noqa: E402
+from bench_ui import landscape, run_in_editor  # noqa: E402
 
 
 def median_seconds(run, repeats: int) -> float:
@@ -105,32 +104,8 @@ def main() -> int:
     print(f"latent blend, 2 rows x 4096 tokens x 64 channels: {bench_blend() * 1000:.2f} ms per step")
     for width, height in ((2048, 1536), (4000, 3000), (6000, 4000)):
         print(f"export of a 3-edit masked chain at {width}x{height}: {bench_export(width, height):.2f} s")
-    if args.no_screenshot:
-        return 0
-    with tempfile.TemporaryDirectory() as home:
-        os.environ["STABLE_FLOW_STUDIO_HOME"] = home
-        from gui.app import create_application, create_window, install_event_loop
-        from gui.self_test import hide_offscreen_notes
-        from gui.settings import TINY_MODEL, AppSettings
-        from gui.theme import apply_theme
-
-        hide_offscreen_notes()
-        app = create_application()
-        apply_theme(app, dark=True)
-        window = create_window(AppSettings(model=TINY_MODEL, device="cpu"), offer_model_setup=False)
-        window.resize(1280, 800)
-        window.show()
-        window.controller.start()
-        loop = install_event_loop(app)
-        with loop:
-            try:
-                loop.run_until_complete(masked_edit_for_screenshot(window, Path(home)))
-                args.screenshot.parent.mkdir(parents=True, exist_ok=True)
-                window.grab().save(str(args.screenshot))
-                print(f"screenshot: {args.screenshot}")
-            finally:
-                window.controller.undo_stack.setClean()
-                window.close()
+    if not args.no_screenshot:
+        run_in_editor(masked_edit_for_screenshot, args.screenshot)
     return 0
 
 
