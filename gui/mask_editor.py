@@ -30,9 +30,9 @@ class MaskEditor(QObject):
         self.overlay = MaskOverlayItem(self.layer)
         canvas.scene().addItem(self.overlay)
         self.toolbar = MaskToolBar(window)
-        self.overlay.radius = self.toolbar.size.value() / 2
+        self.overlay.set_radius(self.toolbar.size.value() / 2)
         self.toolbar.tool_chosen.connect(self.set_tool)
-        self.toolbar.size_changed.connect(lambda size: setattr(self.overlay, "radius", size / 2))
+        self.toolbar.size_changed.connect(lambda size: self.overlay.set_radius(size / 2))
         self.toolbar.invert_requested.connect(self.layer.invert)
         self.toolbar.clear_requested.connect(self.layer.clear)
         self.toolbar.feather_requested.connect(self.layer.feather)

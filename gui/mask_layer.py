@@ -10,12 +10,9 @@ from __future__ import annotations
 
 from typing import Callable, Optional, Sequence
 
-import numpy as np
 from PIL import Image
 from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen, QPolygonF, QUndoCommand, QUndoStack
-
-from core.masks import feather  # numpy and PIL only: no torch before the window shows
 
 WHITE, BLACK = QColor(255, 255, 255), QColor(0, 0, 0)
 
@@ -29,12 +26,12 @@ def mask_to_qimage(mask: Image.Image) -> QImage:
 def qimage_to_mask(image: QImage) -> Image.Image:
     """A grayscale QImage as an 8-bit PIL mask."""
     image = image.convertToFormat(QImage.Format.Format_Grayscale8)
-    rows = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine())
-    return Image.fromarray(rows[:, : image.width()].copy(), "L")
+    data = bytes(image.constBits())
+    return Image.frombuffer("L", (image.width(), image.height()), data, "raw", "L", image.bytesPerLine(), 1).copy()
 
 
 def _is_blank(image: QImage) -> bool:
-    return not np.asarray(qimage_to_mask(image)).any()
+    return qimage_to_mask(image).getbbox() is None
 
 
 class MaskLayer(QObject):
@@ -166,6 +163,8 @@ class MaskLayer(QObject):
 
     def feather(self, radius: float) -> bool:
         """Soften the mask's edges by ``radius`` pixels."""
+        from core.masks import feather  # imports numpy: not needed before the window shows
+
         return self.change("Mask: feather", lambda image: mask_to_qimage(feather(qimage_to_mask(image), radius)))
 
 

@@ -11,7 +11,13 @@ from typing import Optional
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPolygonF
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsSceneMouseEvent, QStyleOptionGraphicsItem, QWidget
+from PySide6.QtWidgets import (
+    QGraphicsItem,
+    QGraphicsSceneHoverEvent,
+    QGraphicsSceneMouseEvent,
+    QStyleOptionGraphicsItem,
+    QWidget,
+)
 
 from gui.mask_layer import MaskLayer
 
@@ -30,6 +36,7 @@ class MaskOverlayItem(QGraphicsItem):
         self.radius = 12.0
         self._tinted: Optional[QImage] = None
         self._points: list[QPointF] = []  # the drag in progress
+        self._hover: Optional[QPointF] = None  # where the brush outline is drawn
         self.setZValue(1)
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         layer.changed.connect(self.refresh)
@@ -42,6 +49,8 @@ class MaskOverlayItem(QGraphicsItem):
         self._points = []
         drawing = tool != "pan"
         self.setAcceptedMouseButtons(Qt.MouseButton.LeftButton if drawing else Qt.MouseButton.NoButton)
+        self.setAcceptHoverEvents(tool in ("brush", "eraser"))
+        self._hover = None
         self.setCursor(Qt.CursorShape.CrossCursor if drawing else Qt.CursorShape.ArrowCursor)
         self.update()
 
@@ -61,17 +70,31 @@ class MaskOverlayItem(QGraphicsItem):
         """Whether a mask is shown."""
         return self._tinted is not None
 
-    def boundingRect(self) -> QRectF:  # noqa: N802 (Qt naming)
-        """The mask's rectangle (image pixels)."""
+    def set_radius(self, radius: float) -> None:
+        """The brush and eraser radius in image pixels."""
+        self.prepareGeometryChange()
+        self.radius = radius
+        self.update()
+
+    def _mask_rect(self) -> QRectF:
         image = self.layer.image
         return QRectF(0, 0, image.width(), image.height()) if image is not None else QRectF()
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 (Qt naming)
+        """The mask's rectangle (image pixels), with room for the brush outline at its edges."""
+        rect = self._mask_rect()
+        return rect.adjusted(-self.radius - 1, -self.radius - 1, self.radius + 1, self.radius + 1) \
+            if not rect.isEmpty() else rect
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: Optional[QWidget] = None) -> None:
         """The tint, then the outline of a rectangle or lasso being dragged."""
         if self._tinted is not None:
             painter.setOpacity(OPACITY)
-            painter.drawImage(self.boundingRect(), self._tinted)
+            painter.drawImage(self._mask_rect(), self._tinted)
             painter.setOpacity(1.0)
+        if self._hover is not None and self.tool in ("brush", "eraser"):
+            painter.setPen(QPen(QColor(255, 255, 255, 200), 0))  # cosmetic: one pixel at any zoom
+            painter.drawEllipse(self._hover, self.radius, self.radius)
         if len(self._points) > 1 and self.tool in ("rectangle", "lasso"):
             painter.setPen(QPen(TINT, 0, Qt.PenStyle.DashLine))  # cosmetic: one pixel at any zoom
             if self.tool == "rectangle":
@@ -80,6 +103,16 @@ class MaskOverlayItem(QGraphicsItem):
                 painter.drawPolygon(QPolygonF(self._points))
 
     # -- the mouse ----------------------------------------------------------------------
+    def hoverMoveEvent(self, event: QGraphicsSceneHoverEvent) -> None:  # noqa: N802 (Qt naming)
+        """Show the brush's size where it would paint."""
+        self._hover = event.pos()
+        self.update()
+
+    def hoverLeaveEvent(self, event: QGraphicsSceneHoverEvent) -> None:  # noqa: N802 (Qt naming)
+        """Hide the brush outline."""
+        self._hover = None
+        self.update()
+
     def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802 (Qt naming)
         """Start a drag of the active tool."""
         if self.tool == "pan" or self.layer.image is None:
@@ -99,6 +132,7 @@ class MaskOverlayItem(QGraphicsItem):
             self._points[1:] = [event.pos()]
         else:
             self._points.append(event.pos())
+            self._hover = event.pos()
             if self.tool != "lasso":
                 self.layer.paint(self._points[-2:], self.radius, self.tool == "eraser")
         self.update()
