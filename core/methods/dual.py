@@ -54,9 +54,8 @@ class DualMethod:
         guidance = params["target_guidance"]
         cond = model.conditioning(targets, [guidance] * len(targets), height, width, request.max_sequence_length)
         start = inversion.latents[:1].expand(len(targets), -1, -1)
-        pinned = inversion.latents.to(device=model.device, dtype=model.dtype)
         history = euler_sample(model, start, cond, schedule, 0, control, "edit",
-                               LatentBlend.for_model(model, request.mask), lambda k: pinned[k : k + 1])
+                               LatentBlend.for_model(model, request.mask), lambda k: inversion.latents[k : k + 1])
         trajectories: list[Optional[Trajectory]] = [
             trajectory_of(history, row, schedule, height, width, prompt, guidance) for row, prompt in enumerate(targets)
         ]
