@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Optional
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -133,6 +134,18 @@ def main() -> int:
     print(f"process start -> window shown: {shown:.2f} s (median of {args.runs}); "
           f"torch imported before the window: {torch_loaded}")
 
+    results = run_in_editor(lambda window, home: edits_with_stall_meter(window, home, args.size, args.steps),
+                            None if args.no_screenshot else args.screenshot)
+    print(f"photo {args.size}x{args.size}, {args.steps} steps, timer every {TIMER_MS} ms:")
+    for what, elapsed, stall in results:
+        print(f"  {what}: {elapsed:.2f} s, longest UI stall {stall * 1000:.1f} ms")
+    return 0
+
+
+def run_in_editor(work, screenshot: Optional[Path] = None):
+    """Run the coroutine ``work(window, home)`` in a real editor on the tiny model, in a fresh
+    app home; then save a screenshot of the window when ``screenshot`` is given. Returns what
+    ``work`` returned."""
     with tempfile.TemporaryDirectory() as home:
         os.environ["STABLE_FLOW_STUDIO_HOME"] = home
         from gui.app import create_application, create_window, install_event_loop
@@ -150,18 +163,15 @@ def main() -> int:
         loop = install_event_loop(app)
         with loop:
             try:
-                results = loop.run_until_complete(edits_with_stall_meter(window, Path(home), args.size, args.steps))
-                print(f"photo {args.size}x{args.size}, {args.steps} steps, timer every {TIMER_MS} ms:")
-                for what, elapsed, stall in results:
-                    print(f"  {what}: {elapsed:.2f} s, longest UI stall {stall * 1000:.1f} ms")
-                if not args.no_screenshot:
-                    args.screenshot.parent.mkdir(parents=True, exist_ok=True)
-                    window.grab().save(str(args.screenshot))
-                    print(f"screenshot: {args.screenshot}")
+                result = loop.run_until_complete(work(window, Path(home)))
+                if screenshot is not None:
+                    screenshot.parent.mkdir(parents=True, exist_ok=True)
+                    window.grab().save(str(screenshot))
+                    print(f"screenshot: {screenshot}")
+                return result
             finally:
                 window.controller.undo_stack.setClean()
                 window.close()
-    return 0
 
 
 if __name__ == "__main__":

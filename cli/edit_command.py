@@ -15,6 +15,7 @@ from core.errors import ParameterError
 from core.image_files import save_png, side_by_side
 from core.images import DEFAULT_MAX_PIXELS, load_image, resize_to_working_size
 from core.size_rules import check_pixel_budget
+from core.masks import check_edit_mask, load_mask_file, mask_array
 from core.methods import METHODS, dual, flowalign, flowedit, sdedit
 from core.methods.base import EditRequest, EditResult
 from core.model_loading import load_model
@@ -49,6 +50,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--width", type=int, default=1024, help="generated image width")
     parser.add_argument("--max-pixels", type=int, default=DEFAULT_MAX_PIXELS, help="pixel budget for photos")
     parser.add_argument("--max-sequence-length", type=int, default=MAX_SEQUENCE_LENGTH)
+    parser.add_argument("--mask", type=Path, default=None, metavar="PATH",
+                        help="edit only where this black-and-white image is white (the photo's size or its working "
+                             "size); every other pixel keeps the photo's own value")
     _add_method_arguments(parser)
     add_model_arguments(parser)
 
@@ -129,14 +133,19 @@ def build_request(args: argparse.Namespace, params: dict) -> EditRequest:
     if len(args.prompts) < 2:
         raise ParameterError("give at least two prompts: first the one describing the image, then one or more edits")
     check_pixel_budget(args.max_pixels)
-    image = None
+    image = photo = None
     if args.input_image is not None:
-        image = resize_to_working_size(load_image(args.input_image), args.max_pixels)
+        photo = load_image(args.input_image)
+        image = resize_to_working_size(photo, args.max_pixels)
     layers = None if args.vital_layers is None else tuple(parse_vital_layers(args.vital_layers))
+    mask = None
+    if args.mask is not None:
+        size = image.size if image is not None else (args.width, args.height)
+        mask = check_edit_mask(mask_array(load_mask_file(args.mask, size, photo.size if photo else None)), *size)
     request = EditRequest(
         method=args.method, source_prompt=args.prompts[0],
         target_prompts=tuple(args.prompts[1:]), image=image, height=args.height, width=args.width, seed=args.seed,
-        params=params, max_sequence_length=args.max_sequence_length, vital_layers=layers,
+        params=params, max_sequence_length=args.max_sequence_length, vital_layers=layers, mask=mask,
     )
     validate_request(request)
     return request
@@ -158,7 +167,8 @@ def run(args: argparse.Namespace) -> int:
     engine = cached_engine(model)
     result = run_with_progress(engine, request)
     recipe = {"method": result.method, "model": model.model_id, "prompts": list(args.prompts), "seed": args.seed,
-              "params": result.params, "source_image": args.input_image.name if args.input_image else None}
+              "params": result.params, "source_image": args.input_image.name if args.input_image else None,
+              "mask": args.mask.name if args.mask else None}
     write_results(args.output, [result.source_image, *result.images], recipe)
     print(f"wrote {len(result.images) + 1} images and grid.png to {args.output}")
     if args.reverse:

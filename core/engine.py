@@ -10,12 +10,13 @@ from __future__ import annotations
 from typing import Optional
 
 from core.errors import ParameterError, device_memory_guard
-from core.size_rules import check_side
+from core.masks import check_edit_mask, check_mask, composite
 from core.methods import get_method
 from core.methods.base import EditRequest, EditResult, InversionStore
 from core.model import FluxModel
 from core.progress import JobControl
 from core.prompts import check_prompt
+from core.size_rules import check_side
 from core.vital_layers import validate_vital_layers
 
 MAX_SEED = 2**64 - 1  # torch generators take 64-bit seeds
@@ -50,6 +51,10 @@ def validate_request(request: EditRequest) -> dict:
         size, what = (request.width, request.height), "the"
     check_side(f"{what} width", size[0])
     check_side(f"{what} height", size[1])
+    if request.mask is not None:
+        check_edit_mask(request.mask, *size)
+        if request.keep is not None and request.keep.size != size:
+            raise ParameterError("the kept pixels are not the size of the image being edited")
     return get_method(request.method).resolve_params(request)
 
 
@@ -69,7 +74,13 @@ class Engine:
 
     def run(self, request: EditRequest, control: Optional[JobControl] = None) -> EditResult:
         """Validate, then run the request's method; running out of device memory raises
-        :class:`~core.errors.OutOfMemoryError`."""
+        :class:`~core.errors.OutOfMemoryError`. A masked edit's images are composited over the
+        kept pixels (ALGORITHMS.md section 5), so outside the mask they are those pixels exactly."""
         self.validate(request)
         with device_memory_guard():
-            return get_method(request.method).run(self.model, request, control or JobControl(), self.inversion_store)
+            result = get_method(request.method).run(self.model, request, control or JobControl(), self.inversion_store)
+        if request.mask is not None:
+            keep = next(image for image in (request.keep, request.image, result.source_image) if image is not None)
+            mask = check_mask(request.mask, keep.width, keep.height)
+            result.images = [composite(image, keep, mask) for image in result.images]
+        return result

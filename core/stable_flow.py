@@ -14,6 +14,7 @@ from core.injection import InjectionController, vital_layer_injection
 from core.cache_keys import source_kv_key
 from core.kv_cache import SourceKVStore
 from core.kv_replay import SourceKVSession
+from core.latent_mask import LatentBlend
 from core.latents import decode_latents, encode_image, shared_noise
 from core.model import Conditioning, FluxModel
 from core.progress import JobControl
@@ -59,14 +60,16 @@ def sample_with_injection(
     source: Optional[Trajectory] = None,
     phase: str = "edit",
     source_kv: Optional[SourceKVSession] = None,
+    blend: Optional[LatentBlend] = None,
 ) -> torch.Tensor:
     """Euler-sample a batch with vital-layer injection from row 0 into the other rows.
 
     ``start`` is (B, tokens, C). With ``source`` given, row 0 is overwritten with
     ``source.latents[i+1]`` after step i (the source row follows its stored trajectory);
     then ``source_kv`` may record row 0's vital-layer K/V, and at steps where they are
-    recorded the transformer runs only the edit rows. Returns every row's trajectory as
-    (N+1, B, tokens, C) on the device.
+    recorded the transformer runs only the edit rows. With a ``blend`` (a mask), the edit
+    rows then take row 0's latents (the source at the same level) outside the mask.
+    Returns every row's trajectory as (N+1, B, tokens, C) on the device.
     """
     if source_kv is not None and source is None:
         raise ValueError("recorded source K/V need a pinned source trajectory")
@@ -89,6 +92,8 @@ def sample_with_injection(
                 latents = euler_step(latents, velocity, schedule.delta(i))
                 if pinned is not None:
                     latents = torch.cat([pinned[i + 1 : i + 2], latents[1:]])
+            if blend is not None and blend.active:
+                latents = torch.cat([latents[:1], blend(latents[1:], latents[:1])])
             history.append(latents)
             control.step(phase, i + 1, schedule.num_steps, latents)
     return torch.stack(history)
@@ -124,6 +129,7 @@ def generate_edits(
     guidance: float = GENERATED_GUIDANCE,
     max_sequence_length: int = MAX_SEQUENCE_LENGTH,
     control: Optional[JobControl] = None,
+    blend: Optional[LatentBlend] = None,
 ) -> EditOutput:
     """Generate prompt 0 and its edits as one batch from shared noise (ALGORITHMS.md 1.2)."""
     control = control or JobControl()
@@ -134,7 +140,7 @@ def generate_edits(
     control.step("encode", 1, 1)
     noise = shared_noise(seed, model.image_tokens(height, width), model.latent_channels, model.device, model.dtype)
     start = noise.expand(len(prompts), -1, -1).contiguous()
-    history = sample_with_injection(model, start, cond, schedule, vital_layers, control)
+    history = sample_with_injection(model, start, cond, schedule, vital_layers, control, blend=blend)
     images = decode_with_progress(model, history[-1], height, width, control)
     return EditOutput(images, _trajectories(history, schedule, prompts, guidances, height, width), list(prompts), vital_layers)
 
@@ -185,6 +191,7 @@ def edit_from_trajectory(
     max_sequence_length: int = MAX_SEQUENCE_LENGTH,
     control: Optional[JobControl] = None,
     kv_store: Optional[SourceKVStore] = None,
+    blend: Optional[LatentBlend] = None,
 ) -> EditOutput:
     """Edit an image whose trajectory is known (inverted photo or earlier result), 1.3 step 5.
 
@@ -208,7 +215,7 @@ def edit_from_trajectory(
         key = source_kv_key(source, model.identity, vital_layers=vital_layers, max_sequence_length=max_sequence_length)
         source_kv = SourceKVSession(kv_store, kv_store.source(key, vital_layers), model.device)
     history = sample_with_injection(model, start, cond, schedule, vital_layers, control, source=source,
-                                    source_kv=source_kv)
+                                    source_kv=source_kv, blend=blend)
     images = decode_with_progress(model, history[-1], height, width, control)
     trajectories = _trajectories(history, schedule, prompts, guidances, height, width)
     return EditOutput(images, trajectories, prompts, vital_layers,

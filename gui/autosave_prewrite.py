@@ -19,17 +19,20 @@ log = logging.getLogger(__name__)
 
 
 def prewrite_results(folder: Path, operation) -> None:
-    """Write each new node's image and trajectory entry under ``folder`` (when it exists);
+    """Write each new node's image, trajectory and mask entry under ``folder`` (when it exists);
     an OSError is logged and left to the autosave, never raised."""
     from core.image_files import png_bytes
-    from core.session.session_format import image_name, trajectory_name
+    from core.session.session_format import image_name, mask_name, trajectory_name
     from core.session.trajectory_files import trajectory_to_bytes
 
     if not folder.is_dir():
         return
     try:
-        for node, image, trajectory in zip(operation.nodes, operation.images, operation.trajectories):
+        for node, image, trajectory, mask in zip(operation.nodes, operation.images, operation.trajectories,
+                                                 operation.masks):
             atomic_write_bytes(folder / image_name(node.id), png_bytes(image))
+            if mask is not None:
+                atomic_write_bytes(folder / mask_name(node.id), png_bytes(mask))
             if trajectory is not None and node.trajectory_id:
                 atomic_write_bytes(folder / trajectory_name(node.trajectory_id), trajectory_to_bytes(trajectory))
     except OSError as error:

@@ -385,7 +385,7 @@ class EditorController(QObject):
         node_id = tree.current_id
         request = session.build_request(node_id, edit.edit_prompts, edit.method, edit.params, edit.seed,
                                         source_prompt=edit.source_prompt,
-                                        max_sequence_length=edit.max_sequence_length)
+                                        max_sequence_length=edit.max_sequence_length, mask=edit.mask)
         autosave_folder = session.autosave.folder
 
         def finish(result, model):  # on the worker thread

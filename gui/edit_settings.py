@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Optional
 
 DEFAULT_SIZE = 1024
 DEFAULT_MAX_SEQUENCE_LENGTH = 512
@@ -13,7 +13,8 @@ DEFAULT_MAX_SEQUENCE_LENGTH = 512
 class EditSettings:
     """One edit as the user set it up; several edit prompts make a batch of variations.
 
-    ``width``/``height`` only matter for a generated start (no image open yet).
+    ``width``/``height`` only matter for a generated start (no image open yet); ``mask`` is
+    the painted mask (an 8-bit PIL image, white = edit) or None for the whole image.
     """
 
     source_prompt: str
@@ -24,3 +25,4 @@ class EditSettings:
     width: int = DEFAULT_SIZE
     height: int = DEFAULT_SIZE
     max_sequence_length: int = DEFAULT_MAX_SEQUENCE_LENGTH
+    mask: Optional[Any] = None

@@ -18,6 +18,7 @@ from gui.edit_panel import EditPanel
 from gui.history_panel import HistoryPanel
 from gui.icons import app_icon, recolour_icons
 from gui.images import ThumbnailCache, to_pixmap
+from gui.mask_editor import MaskEditor
 from gui.model_setup_dialog import ModelSetupDialog
 from gui.node_descriptions import NodeDescriptions
 from gui.notice_bar import NoticeBar
@@ -63,7 +64,8 @@ class MainWindow(QMainWindow):
         column = QVBoxLayout(central)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
-        for widget in (self.notice_bar, self.variations):
+        self.masks = MaskEditor(self, self.canvas, controller)
+        for widget in (self.notice_bar, self.variations, self.masks.toolbar):
             column.addWidget(widget)
         column.addWidget(self.canvas, 1)
         column.addWidget(self.compare_bar)
@@ -235,7 +237,7 @@ class MainWindow(QMainWindow):
     def run_edit(self) -> None:
         """Submit the edit panel's edit."""
         self.edit_panel.clear_error()
-        self.controller.run_edit(self.edit_panel.settings())
+        self.controller.run_edit(self.masks.with_mask(self.edit_panel.settings()))
 
     def cancel_edit(self) -> None:
         """Stop the running edit; Edit is available again at once (a new edit waits for the stop)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional, Protocol
 
+import numpy as np
 from PIL import Image
 
 from core.model import FluxModel
@@ -21,6 +22,10 @@ class EditRequest:
     inverted), or neither (generate the source from ``source_prompt`` at ``height`` x
     ``width``). ``params`` holds the method's own parameters; missing ones take the
     method's defaults.
+
+    ``mask`` (float32, working height x width, 1 = edit, 0 = keep) restricts the edit
+    (ALGORITHMS.md section 5); the engine composites the decoded edits over ``keep``, the
+    working-size pixels to keep (default: ``image``, else the source's picture).
     """
 
     method: str
@@ -34,6 +39,8 @@ class EditRequest:
     params: Mapping[str, Any] = field(default_factory=dict)
     max_sequence_length: int = 512
     vital_layers: Optional[tuple[int, ...]] = None
+    mask: Optional[np.ndarray] = field(default=None, compare=False)
+    keep: Optional[Image.Image] = None
 
 
 @dataclass

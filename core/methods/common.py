@@ -9,6 +9,7 @@ from typing import Any, Callable, Optional, Sequence
 import torch
 from PIL import Image
 
+from core.latent_mask import LatentBlend
 from core.latents import encode_image, shared_noise
 from core.methods.base import EditRequest, EditResult
 from core.model import Conditioning, FluxModel
@@ -53,19 +54,30 @@ def euler_sample(
     first_step: int,
     control: JobControl,
     phase: str,
+    blend: Optional[LatentBlend] = None,
+    source_at: Optional[Callable[[int], torch.Tensor]] = None,
 ) -> list[torch.Tensor]:
     """Plain Euler sampling (no injection) of a batch from level ``s_first_step`` to 0.
 
-    Returns the latents at every level from ``first_step`` to N, ``start`` included.
+    With a ``blend`` (a mask), after step i the rows take ``source_at(i + 1)``, the source
+    at level i + 1, outside the mask. Returns the latents at every level from
+    ``first_step`` to N, ``start`` included.
     """
     latents = start.to(device=model.device, dtype=model.dtype)
     history = [latents]
     total = schedule.num_steps - first_step
     for i in range(first_step, schedule.num_steps):
         latents = euler_step(latents, model.velocity(latents, schedule, i, cond), schedule.delta(i))
+        if blend is not None and blend.active:
+            latents = blend(latents, source_at(i + 1))
         history.append(latents)
         control.step(phase, i - first_step + 1, total, latents)
     return history
+
+
+def noised_source(x_src: torch.Tensor, noise: torch.Tensor, schedule: Schedule) -> Callable[[int], torch.Tensor]:
+    """``k -> (1 - s_k) x_src + s_k e``: the clean source noised to level k with the draw ``e``."""
+    return lambda k: (1 - float(schedule.sigmas[k])) * x_src.float() + float(schedule.sigmas[k]) * noise.float()
 
 
 def trajectory_of(history: Sequence[torch.Tensor], row: int, schedule: Schedule, height: int, width: int,
@@ -130,9 +142,10 @@ def run_latent_edit(
     edit: Callable[..., torch.Tensor],
 ) -> EditResult:
     """Prepare ``x_src``, edit it towards every target prompt with ``edit`` (called with the
-    source, prompts, size, seed and ``params``; returns the edited clean latents), decode."""
+    source, prompts, size, seed, the mask's blend and ``params``; returns the edited clean
+    latents), decode."""
     source = prepare_source(model, request, control)
     latents = edit(model, source.latent, request.source_prompt, request.target_prompts, height=source.height,
                    width=source.width, seed=request.seed, max_sequence_length=request.max_sequence_length,
-                   control=control, **params)
+                   control=control, blend=LatentBlend.for_model(model, request.mask), **params)
     return edit_result(model, source, latents, method, params, control)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from core.cached_inversion import cached_inversion
+from core.latent_mask import LatentBlend
 from core.methods.base import EditRequest, EditResult, InversionStore
 from core.methods.common import Source, edit_result, euler_sample, prepare_source, trajectory_of
 from core.methods.params import merge_params, require_int, require_non_negative, require_positive
@@ -52,7 +53,8 @@ class DualMethod:
         guidance = params["target_guidance"]
         cond = model.conditioning(targets, [guidance] * len(targets), height, width, request.max_sequence_length)
         start = inversion.latents[:1].expand(len(targets), -1, -1)
-        history = euler_sample(model, start, cond, schedule, 0, control, "edit")
+        history = euler_sample(model, start, cond, schedule, 0, control, "edit",
+                               LatentBlend.for_model(model, request.mask), lambda k: inversion.latents[k : k + 1])
         trajectories: list[Optional[Trajectory]] = [
             trajectory_of(history, row, schedule, height, width, prompt, guidance) for row, prompt in enumerate(targets)
         ]

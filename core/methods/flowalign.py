@@ -9,6 +9,7 @@ from typing import Any, Optional, Sequence
 import torch
 
 from core.methods.base import EditRequest, EditResult, InversionStore
+from core.latent_mask import LatentBlend
 from core.methods.common import StepNoise, run_latent_edit
 from core.methods.params import merge_params, require_int, require_non_negative
 from core.model import FluxModel
@@ -39,6 +40,7 @@ def flowalign(
     target_guidance: float = TARGET_GUIDANCE,
     true_cfg: Optional[float] = None,
     control: Optional[JobControl] = None,
+    blend: Optional[LatentBlend] = None,
 ) -> torch.Tensor:
     """Edit the clean latent ``x_src`` (1, tokens, C) towards each target prompt.
 
@@ -47,6 +49,9 @@ def flowalign(
     ``x += (s_{i+1} - s_i)(vp - vq) + zeta ((q - s_i vq) - (p - s_i vp))``. With
     ``true_cfg = w`` the target velocity is ``v(p, src) + w (v(p, tgt) - v(p, src))``, both
     at the target guidance.
+    With a ``blend`` (a mask), ``x`` is set back to ``x_src`` outside the mask after every
+    step: the same as blending the noisy edit ``p = x + q - x_src`` with the source noised by
+    that step's own draw, ``q``, since the noise cancels.
     """
     control = control or JobControl()
     count = len(target_prompts)
@@ -71,6 +76,8 @@ def flowalign(
             negative = velocity[1 + count :]
             vp = negative + true_cfg * (vp - negative)
         x = x + float(schedule.delta(i)) * (vp - vq) + zeta * ((q - sigma * vq) - (p - sigma * vp))
+        if blend is not None:
+            x = blend(x, x_src)
         control.step("edit", i + 1, steps, x)
     return x
 

@@ -8,7 +8,8 @@ from typing import Any, Optional, Sequence
 import torch
 
 from core.methods.base import EditRequest, EditResult, InversionStore
-from core.methods.common import StepNoise, euler_sample, run_latent_edit
+from core.latent_mask import LatentBlend
+from core.methods.common import StepNoise, euler_sample, noised_source, run_latent_edit
 from core.methods.params import merge_params, require_int, require_non_negative, require_not_above
 from core.model import FluxModel
 from core.progress import JobControl
@@ -40,6 +41,7 @@ def flowedit(
     source_guidance: float = SOURCE_GUIDANCE,
     target_guidance: float = TARGET_GUIDANCE,
     control: Optional[JobControl] = None,
+    blend: Optional[LatentBlend] = None,
 ) -> torch.Tensor:
     """Edit the clean latent ``x_src`` (1, tokens, C) towards each target prompt.
 
@@ -48,6 +50,9 @@ def flowedit(
     moves ``z += (s_{i+1} - s_i) * mean(v(zt, s_i, tgt) - v(zs, s_i, src))`` with
     ``zs = (1 - s_i) x_src + s_i e`` and ``zt = z + zs - x_src``; the last ``n_min`` steps
     are plain target sampling from ``z + zs - x_src``.
+    With a ``blend`` (a mask), ``z`` is set back to ``x_src`` outside the mask after every
+    step: the same as blending the noisy edit ``z + zs - x_src`` with the source noised by
+    that step's own draw, ``zs``, since the noise cancels.
     """
     control = control or JobControl()
     count = len(target_prompts)
@@ -67,12 +72,16 @@ def flowedit(
             velocity = model.velocity(torch.cat([zs, zt]).to(model.dtype), schedule, i, cond).float()
             difference += (velocity[1:] - velocity[:1]) / n_avg
         z = z + float(schedule.delta(i)) * difference
+        if blend is not None:
+            z = blend(z, x_src)
         control.step("edit", i - first + 1, tail - first, z)
     if n_min == 0:
         return z
     sigma = float(schedule.sigmas[tail])
-    start = z + ((1 - sigma) * x_src + sigma * noise.draw().float()) - x_src
-    history = euler_sample(model, start, cond.rows(slice(1, None)), schedule, tail, control, "sample")
+    tail_noise = noise.draw().float()
+    start = z + ((1 - sigma) * x_src + sigma * tail_noise) - x_src
+    history = euler_sample(model, start, cond.rows(slice(1, None)), schedule, tail, control, "sample", blend,
+                           noised_source(x_src, tail_noise, schedule))
     return history[-1].float()
 
 

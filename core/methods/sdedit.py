@@ -7,9 +7,10 @@ from typing import Any, Optional, Sequence
 
 import torch
 
+from core.latent_mask import LatentBlend
 from core.latents import shared_noise
 from core.methods.base import EditRequest, EditResult, InversionStore
-from core.methods.common import edit_result, euler_sample, prepare_source, trajectory_of
+from core.methods.common import edit_result, euler_sample, noised_source, prepare_source, trajectory_of
 from core.methods.params import merge_params, require_fraction, require_int, require_non_negative
 from core.model import FluxModel
 from core.progress import JobControl
@@ -40,10 +41,12 @@ def sdedit(
     strength: float = STRENGTH,
     guidance: float = GUIDANCE,
     control: Optional[JobControl] = None,
+    blend: Optional[LatentBlend] = None,
 ) -> tuple[list[torch.Tensor], Schedule, int]:
     """Sample every target prompt from ``(1 - s_i) x_src + s_i e`` at the first ``s_i <= strength``.
 
-    ``e`` is the shared seeded noise. Returns the sampling history (latents at levels i..N,
+    ``e`` is the shared seeded noise; with a ``blend`` (a mask) the rows take the source
+    noised with that same ``e`` outside the mask after every step. Returns the sampling history (latents at levels i..N,
     each (len(target_prompts), tokens, C)), the schedule and the start index i.
     """
     control = control or JobControl()
@@ -52,9 +55,11 @@ def sdedit(
     start_index = first_step(schedule, strength)
     sigma = float(schedule.sigmas[start_index])
     noise = shared_noise(seed, x_src.shape[1], model.latent_channels, model.device, model.dtype).float()
-    start = (1 - sigma) * x_src.to(device=model.device, dtype=torch.float32) + sigma * noise
+    x_src = x_src.to(device=model.device, dtype=torch.float32)
+    start = (1 - sigma) * x_src + sigma * noise
     cond = model.conditioning(list(target_prompts), [guidance] * count, height, width, max_sequence_length)
-    history = euler_sample(model, start.expand(count, -1, -1), cond, schedule, start_index, control, "edit")
+    history = euler_sample(model, start.expand(count, -1, -1), cond, schedule, start_index, control, "edit",
+                           blend, noised_source(x_src, noise, schedule))
     return history, schedule, start_index
 
 
@@ -87,7 +92,8 @@ class SDEditMethod:
         source = prepare_source(model, request, control)
         history, schedule, start_index = sdedit(
             model, source.latent, request.target_prompts, height=source.height, width=source.width,
-            seed=request.seed, max_sequence_length=request.max_sequence_length, control=control, **params)
+            seed=request.seed, max_sequence_length=request.max_sequence_length, control=control,
+            blend=LatentBlend.for_model(model, request.mask), **params)
         trajectories: list[Optional[Trajectory]] = [None] * len(request.target_prompts)
         if start_index == 0:
             trajectories = [trajectory_of(history, row, schedule, source.height, source.width, prompt,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from core.cached_inversion import cached_inversion
+from core.latent_mask import LatentBlend
 from core.latents import encode_image
 from core.methods.base import EditRequest, EditResult, InversionStore
 from core.methods.params import merge_params, require_int, require_non_negative, require_positive
@@ -56,11 +57,12 @@ class StableFlowMethod:
             layers = validate_vital_layers(request.vital_layers, model.layout)
         targets = list(request.target_prompts)
         msl = request.max_sequence_length
+        blend = LatentBlend.for_model(model, request.mask)
         if request.image is None and request.source is None:
             output = generate_edits(
                 model, [request.source_prompt, *targets], height=request.height, width=request.width,
                 seed=request.seed, vital_layers=layers, steps=params["steps"], guidance=params["guidance"],
-                max_sequence_length=msl, control=control,
+                max_sequence_length=msl, control=control, blend=blend,
             )
             return EditResult(output.images[1:], output.trajectories[1:], output.images[0], output.trajectories[0],
                               self.name, params)
@@ -70,7 +72,8 @@ class StableFlowMethod:
         if source is None:
             source = self._inversion(model, request, params, control, store)
         output = edit_from_trajectory(model, source, targets, vital_layers=layers, edit_guidance=params["guidance"],
-                                      max_sequence_length=msl, control=control, kv_store=model.source_kv_store)
+                                      max_sequence_length=msl, control=control, kv_store=model.source_kv_store,
+                                      blend=blend)
         if source_image is None:
             source_image = output.images[0]
         return EditResult(output.images[1:], output.trajectories[1:], source_image, source, self.name, params,

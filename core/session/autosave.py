@@ -82,7 +82,7 @@ class Autosave:
             atomic_write_text(self.folder / OWNER, json.dumps(_process_identity()))
         names = set(write_session(tree, self._write, lambda name: contained_path(self.folder, name).is_file()))
         now = time.time()
-        for sub in ("images", "trajectories"):
+        for sub in ("images", "trajectories", "masks", "originals"):
             for path in (self.folder / sub).glob("*"):
                 if path.name.startswith(".") and is_stale_temp_file(path, now):
                     path.unlink(missing_ok=True)  # a write killed midway

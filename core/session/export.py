@@ -16,24 +16,34 @@ from PIL import ExifTags, Image
 from core.atomic import atomic_write_bytes
 from core.errors import ParameterError
 from core.image_files import png_bytes, read_recipe
+from core.masks import mask_to_text
 from core.session.tree import EditTree
 
 FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}
 _ASCII_PREFIX = b"ASCII\x00\x00\x00"  # the EXIF UserComment character-code header
+JPEG_EXIF_LIMIT = 65_000  # a JPEG's EXIF segment holds at most 64 KiB
+MASKS_OMITTED = "too large for a JPEG's metadata: export as PNG or WebP to keep the masks in the recipe"
 
 
 def export_recipe(tree: EditTree, node_id: str) -> dict:
-    """The node's recipe plus the chain of edits that led to it (root first)."""
+    """The node's recipe plus the chain of edits that led to it (root first); a masked edit's
+    recipe holds its mask as base64 PNG text (``core.masks.mask_from_text`` reads it)."""
     path = tree.path_to(node_id)
-    return {**path[-1].recipe(), "chain": [node.recipe() for node in path[1:]], "original": path[0].recipe()}
+    chain = [_with_mask(tree, node.id) for node in path[1:]]
+    return {**(chain[-1] if chain else path[-1].recipe()), "chain": chain, "original": path[0].recipe()}
+
+
+def _with_mask(tree: EditTree, node_id: str) -> dict:
+    mask = tree.mask(node_id)
+    return {**tree.node(node_id).recipe(), "mask": None if mask is None else mask_to_text(mask)}
 
 
 def export_node(tree: EditTree, node_id: str, path: str | Path, *, original_size: bool = False,
                 quality: int = 95) -> Path:
     """Write node ``node_id``'s image to ``path`` (format from the extension), with its recipe.
 
-    With ``original_size`` the image is scaled to the opened photo's size (generated
-    images have none and keep their size).
+    With ``original_size`` the image is the result at the opened photo's size, the photo's own
+    pixels outside the chain's masks (generated images have none and keep their size).
     """
     path = Path(path)
     image_format = FORMATS.get(path.suffix.lower())
@@ -41,20 +51,38 @@ def export_node(tree: EditTree, node_id: str, path: str | Path, *, original_size
         raise ParameterError(f"cannot export as '{path.suffix or path.name}': use .png, .jpg or .webp")
     image = tree.image(node_id)
     size = tree.path_to(node_id)[0].original_size
-    if original_size and size is not None and size != image.size:
-        image = image.resize(size, Image.Resampling.LANCZOS)
+    if original_size and tree.original() is not None:
+        image = tree.full_size_image(node_id)
+    elif original_size and size is not None and size != image.size:
+        image = image.resize(size, Image.Resampling.LANCZOS)  # a project saved before originals were kept
     recipe = export_recipe(tree, node_id)
     if image_format == "PNG":
         data = png_bytes(image, recipe)
     else:
-        exif = Image.Exif()
-        comment = json.dumps(recipe, sort_keys=True, ensure_ascii=True).encode("ascii")
-        exif.get_ifd(ExifTags.IFD.Exif)[ExifTags.Base.UserComment] = _ASCII_PREFIX + comment
+        exif = _exif(recipe)
+        if image_format == "JPEG" and len(exif) > JPEG_EXIF_LIMIT:
+            exif = _exif(_without_masks(recipe))
         buffer = io.BytesIO()
-        image.convert("RGB").save(buffer, format=image_format, quality=quality, exif=exif.tobytes())
+        image.convert("RGB").save(buffer, format=image_format, quality=quality, exif=exif)
         data = buffer.getvalue()
     atomic_write_bytes(path, data)
     return path
+
+
+def _exif(recipe: dict) -> bytes:
+    """EXIF bytes holding ``recipe`` as ASCII JSON in the UserComment tag."""
+    exif = Image.Exif()
+    comment = json.dumps(recipe, sort_keys=True, ensure_ascii=True).encode("ascii")
+    exif.get_ifd(ExifTags.IFD.Exif)[ExifTags.Base.UserComment] = _ASCII_PREFIX + comment
+    return exif.tobytes()
+
+
+def _without_masks(recipe: dict) -> dict:
+    """The recipe with each mask replaced by a note saying why it is missing."""
+    def strip(entry: dict) -> dict:
+        return {**entry, "mask": MASKS_OMITTED} if entry.get("mask") else entry
+
+    return {**strip(recipe), "chain": [strip(entry) for entry in recipe["chain"]]}
 
 
 def read_export_recipe(path: str | Path) -> Optional[dict]:

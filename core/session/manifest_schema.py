@@ -43,6 +43,10 @@ def _node_id(value: Any) -> Optional[str]:
     return None if is_node_id(value) else "is not a valid id (letters, digits, '_' or '-', at most 64)"
 
 
+def _bool(value: Any) -> Optional[str]:
+    return None if isinstance(value, bool) else "is not true or false"
+
+
 def _kind(value: Any) -> Optional[str]:
     return None if value in NODE_KINDS else f"is not one of {', '.join(NODE_KINDS)}"
 
@@ -97,6 +101,7 @@ NODE_FIELDS: dict[str, tuple[bool, Callable[[Any], Optional[str]]]] = {
     "model_revision": (False, _text),
     "max_sequence_length": (False, _int_in(1, MAX_SEQUENCE_LENGTH)),
     "vital_layers": (False, _vital_layers),
+    "masked": (False, _bool),
 }
 
 

@@ -30,7 +30,8 @@ class EditNode:
     ``trajectory_id`` names the stored latent trajectory of this image (None when the method
     produced none, and for photo roots, whose inversion lives in the latent cache).
     ``original_size`` is the opened photo's size before scaling to the working size (photo
-    roots only; export can scale back to it).
+    roots only; export can scale back to it). ``masked`` says the edit was restricted by a
+    mask, which the tree holds beside the node's image.
     """
 
     id: str
@@ -49,10 +50,13 @@ class EditNode:
     model_revision: Optional[str] = None
     max_sequence_length: Optional[int] = None
     vital_layers: Optional[tuple[int, ...]] = None
+    masked: bool = False
 
     def __post_init__(self) -> None:
         if self.kind not in NODE_KINDS:
             raise ValueError(f"unknown node kind {self.kind!r}")
+        if not isinstance(self.masked, bool) or (self.masked and self.kind != "edit"):
+            raise ValueError("only an edit can have a mask, and 'masked' is true or false")
         self.params = json_safe(self.params)
         if self.original_size is not None:
             self.original_size = (int(self.original_size[0]), int(self.original_size[1]))

@@ -41,16 +41,19 @@ class AddNodes:
     """
 
     def __init__(
-        self, nodes: Sequence[EditNode], images: Sequence[Image.Image], trajectories: Sequence[Optional[Trajectory]]
+        self, nodes: Sequence[EditNode], images: Sequence[Image.Image], trajectories: Sequence[Optional[Trajectory]],
+        masks: Optional[Sequence[Optional[Image.Image]]] = None,
     ) -> None:
-        if not nodes or not len(nodes) == len(images) == len(trajectories):
-            raise ValueError("AddNodes needs one image and one trajectory (or None) per node")
+        masks = [None] * len(nodes) if masks is None else list(masks)
+        if not nodes or not len(nodes) == len(images) == len(trajectories) == len(masks):
+            raise ValueError("AddNodes needs one image, one trajectory (or None) and one mask (or None) per node")
         parents = {node.parent_id for node in nodes}
         if len(parents) != 1 or None in parents:
             raise ValueError("AddNodes adds results under one existing parent")
         self.nodes = list(nodes)
         self.images = list(images)
         self.trajectories = list(trajectories)
+        self.masks = masks
         self.parent_id: str = self.nodes[0].parent_id  # type: ignore[assignment]
         self.text = f"Edit: {_short(self.nodes[0].prompt)}"
         self._previous: Optional[str] = None
@@ -59,9 +62,9 @@ class AddNodes:
         """Insert the results (the first time) and make the first one current."""
         self._previous = tree.current_id
         tree.set_deleted([node.id for node in tree.path_to(self.parent_id)], False)
-        for node, image, trajectory in zip(self.nodes, self.images, self.trajectories):
+        for node, image, trajectory, mask in zip(self.nodes, self.images, self.trajectories, self.masks):
             if not tree.contains(node.id):
-                tree.insert(node, image, trajectory)
+                tree.insert(node, image, trajectory, mask)
         tree.set_current(self.nodes[0].id)
 
     def revert(self, tree: "EditTree") -> None:

@@ -12,9 +12,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Mapping, Optional, Sequence
 
+from PIL import Image
+
 from core.engine import Engine
 from core.errors import ParameterError
 from core.images import DEFAULT_MAX_PIXELS, load_image, resize_to_working_size
+from core.masks import mask_array, mask_image
 from core.methods.base import EditRequest, EditResult
 from core.progress import JobControl
 from core.session.autosave import Autosave, discard_autosave, restore_autosave
@@ -58,7 +61,7 @@ class EditSession:
             prompt = embedded_prompt(path)
         root = EditNode(new_node_id(), None, "photo", prompt, image_path=str(path.resolve()),
                         original_size=photo.size)
-        self.tree.reset(root, image)
+        self.tree.reset(root, image, original=photo if photo.size != image.size else None)
         self.history.clear()
         return root
 
@@ -96,12 +99,15 @@ class EditSession:
     def build_request(self, node_id: str, edit_prompts: Sequence[str], method: str = DEFAULT_METHOD,
                       params: Optional[Mapping[str, Any]] = None, seed: int = 42, *,
                       source_prompt: Optional[str] = None, max_sequence_length: Optional[int] = None,
-                      vital_layers: Optional[tuple[int, ...]] = None) -> EditRequest:
+                      vital_layers: Optional[tuple[int, ...]] = None,
+                      mask: Optional[Image.Image] = None) -> EditRequest:
         """The request that edits node ``node_id`` with ``edit_prompts``.
 
         The source prompt is the node's prompt unless ``source_prompt`` is given. The node's
         stored trajectory is the source when it was made with that prompt; otherwise the
         node's image is (and is inverted, through the cache, by methods that invert).
+        With a ``mask`` (8-bit, the node's size, white = edit) the edit keeps the node's own
+        pixels outside it.
         """
         node = self.tree.node(node_id)
         if not self.tree.is_live(node_id):
@@ -114,6 +120,11 @@ class EditSession:
         start: dict[str, Any] = {"image": image}
         if trajectory is not None and trajectory.prompt == source_prompt:
             start = {"source": trajectory}
+        if mask is not None:
+            if mask.size != image.size:
+                raise ParameterError(f"the mask is {mask.width}x{mask.height} but the image is "
+                                     f"{image.width}x{image.height}: draw it on the image being edited")
+            start.update(mask=mask_array(mask), keep=image)
         return EditRequest(method=method, source_prompt=source_prompt, target_prompts=tuple(edit_prompts),
                            height=image.height, width=image.width, seed=seed, params=dict(params or {}),
                            max_sequence_length=max_sequence_length, vital_layers=vital_layers, **start)
@@ -122,15 +133,16 @@ class EditSession:
                    model_revision: Optional[str] = None) -> AddNodes:
         """The operation (not yet applied) adding one child of ``node_id`` per edit result."""
         nodes = []
+        mask = None if request.mask is None else mask_image(request.mask)
         for prompt, trajectory in zip(request.target_prompts, result.trajectories):
             node = EditNode(new_node_id(), node_id, "edit", prompt, source_prompt=request.source_prompt,
                             method=result.method, params=result.params, seed=request.seed, model_id=model_id,
                             model_revision=model_revision, max_sequence_length=request.max_sequence_length,
-                            vital_layers=request.vital_layers)
+                            vital_layers=request.vital_layers, masked=mask is not None)
             if trajectory is not None:
                 node.trajectory_id = node.id
             nodes.append(node)
-        return AddNodes(nodes, result.images, result.trajectories)
+        return AddNodes(nodes, result.images, result.trajectories, [mask] * len(nodes))
 
     def edit(self, engine: Engine, node_id: str, edit_prompts: Sequence[str], method: str = DEFAULT_METHOD,
              params: Optional[Mapping[str, Any]] = None, seed: int = 42, control: Optional[JobControl] = None,

@@ -2,7 +2,9 @@
 
 ``manifest.json`` lists the live nodes (parents first), the root and current node, and
 where each node's PNG and trajectory are; ``images/<node id>.png`` holds each image
-losslessly and ``trajectories/<trajectory id>.safetensors`` each latent trajectory.
+losslessly and ``trajectories/<trajectory id>.safetensors`` each latent trajectory;
+``masks/<node id>.png`` holds a masked edit's 8-bit mask and ``originals/<root id>.png`` a
+photo root's original-size pixels when they are larger than the working size.
 Deleted (hidden) nodes are not saved: a deletion is an explicit act.
 
 Reading treats the file as untrusted: the manifest is checked field by field
@@ -60,6 +62,16 @@ def trajectory_name(trajectory_id: str) -> str:
     return f"trajectories/{_checked_id(trajectory_id)}.safetensors"
 
 
+def mask_name(node_id: str) -> str:
+    """The entry holding a masked edit's mask."""
+    return f"masks/{_checked_id(node_id)}.png"
+
+
+def original_name(root_id: str) -> str:
+    """The entry holding the original-size photo of a root."""
+    return f"originals/{_checked_id(root_id)}.png"
+
+
 def session_entries(tree: EditTree) -> list[tuple[str, Callable[[], bytes]]]:
     """Every image and trajectory entry of the live nodes, with a function that encodes it.
 
@@ -69,10 +81,16 @@ def session_entries(tree: EditTree) -> list[tuple[str, Callable[[], bytes]]]:
     for node in tree.nodes():
         image = tree.image(node.id)
         entries.append((image_name(node.id), lambda image=image: png_bytes(image)))
+        mask = tree.mask(node.id)
+        if mask is not None:
+            entries.append((mask_name(node.id), lambda mask=mask: png_bytes(mask)))
         if node.trajectory_id and tree.has_trajectory(node.id):
             # Read lazily: a spilled trajectory's bytes are only copied when its entry is really written.
             entries.append((trajectory_name(node.trajectory_id),
                             lambda node_id=node.id: tree.trajectory_bytes(node_id)))
+    original = tree.original()
+    if original is not None:
+        entries.append((original_name(tree.root_id), lambda: png_bytes(original)))
     return entries
 
 
@@ -84,6 +102,7 @@ def manifest_bytes(tree: EditTree) -> bytes:
         "root_id": tree.root_id,
         "current_id": tree.current_id,
         "nodes": [node.to_dict() for node in tree.nodes()],
+        "original": tree.original() is not None,
     }
     return json.dumps(manifest, indent=1, sort_keys=True).encode("utf-8")
 
@@ -100,21 +119,24 @@ def write_session(tree: EditTree, write: WriteEntry, have: Optional[Callable[[st
     return names
 
 
-def _decode_image(data: bytes, node_index: int) -> Image.Image:
-    """A node's PNG as RGB, refused before decoding when it is not a PNG or too many pixels."""
+def _decode_image(data: bytes, node_index: int, mode: str = "RGB", what: str = "image") -> Image.Image:
+    """A node's PNG entry in ``mode`` (a mask must be 8-bit grayscale), refused before decoding
+    when it is not a PNG or has too many pixels."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # the cap below is stricter
             with Image.open(io.BytesIO(data), formats=["PNG"]) as image:
                 if image.width * image.height > MAX_PIXELS:
-                    raise DamagedSessionError(f"the image of result {node_index + 1} is over "
+                    raise DamagedSessionError(f"the {what} of result {node_index + 1} is over "
                                               f"{MAX_PIXELS // 2**20} megapixels")
+                if mode == "L" and image.mode != "L":
+                    raise DamagedSessionError(f"the {what} of result {node_index + 1} is not an 8-bit grayscale image")
                 image.load()
-                return image.convert("RGB") if image.mode != "RGB" else image.copy()
+                return image.convert(mode) if image.mode != mode else image.copy()
     except DamagedSessionError:
         raise
     except Exception as error:  # PIL raises many types (SyntaxError, zlib.error...) for crafted PNGs
-        raise DamagedSessionError(f"the image of result {node_index + 1} is not a readable PNG "
+        raise DamagedSessionError(f"the {what} of result {node_index + 1} is not a readable PNG "
                                   f"({type(error).__name__})") from None
 
 
@@ -130,6 +152,7 @@ def read_session(read: ReadEntry, tree: EditTree) -> None:
     nodes, current_id = check_manifest(manifest, FORMAT_NAME, FORMAT_VERSION)
     images: dict[str, Image.Image] = {}
     trajectories: dict[str, bytes] = {}
+    masks: dict[str, Image.Image] = {}
     for index, node in enumerate(nodes):
         image = images[node.id] = _decode_image(read(image_name(node.id), MAX_IMAGE_BYTES), index)
         if node.trajectory_id:
@@ -139,7 +162,16 @@ def read_session(read: ReadEntry, tree: EditTree) -> None:
             except ValueError as error:
                 raise DamagedSessionError(f"the trajectory of result {index + 1} is unusable: {error}") from None
             trajectories[node.id] = data
+        if node.masked:
+            mask = masks[node.id] = _decode_image(read(mask_name(node.id), MAX_IMAGE_BYTES), index, "L", "mask")
+            if mask.size != image.size:
+                raise DamagedSessionError(f"the mask of result {index + 1} is not the size of its image")
+    original = None
+    if manifest.get("original", False) is not False:
+        if manifest["original"] is not True:
+            raise DamagedSessionError("its 'original' entry is not true or false")
+        original = _decode_image(read(original_name(nodes[0].id), MAX_IMAGE_BYTES), 0, "RGB", "original photo")
     try:
-        tree.load(nodes, images, {}, current_id, encoded_trajectories=trajectories)
+        tree.load(nodes, images, {}, current_id, encoded_trajectories=trajectories, masks=masks, original=original)
     except ValueError as error:
         raise DamagedSessionError(f"it is damaged ({error})") from None

@@ -13,6 +13,7 @@ from typing import Callable, Iterable, Optional
 from PIL import Image
 
 from core.errors import ParameterError
+from core.masks import compose_full_size
 from core.session.node import EditNode
 from core.session.operations import AddNodes, DeleteBranch, SetCurrent
 from core.session.trajectory_store import DEFAULT_IN_MEMORY, TrajectoryStore
@@ -24,7 +25,10 @@ TreeListener = Callable[[str, Optional[str]], None]
 
 
 class EditTree:
-    """Nodes, their images (at working size) and latent trajectories, and the current node.
+    """Nodes, their images (at working size), latent trajectories and masks, and the current node.
+
+    A photo root opened above the working size also keeps the original photo, from which
+    :meth:`full_size_image` composes any result at the original size.
 
     Only the ``trajectories_in_memory`` most recently used trajectories stay in memory; the
     others wait in a scratch folder (see :mod:`core.session.trajectory_store`).
@@ -36,6 +40,8 @@ class EditTree:
         self._nodes: dict[str, EditNode] = {}  # insertion order is creation order
         self._images: dict[str, Image.Image] = {}
         self._trajectories = TrajectoryStore(trajectories_in_memory)
+        self._masks: dict[str, Image.Image] = {}
+        self._original: Optional[Image.Image] = None
         self._deleted: set[str] = set()
         self._listeners: list[TreeListener] = []
 
@@ -69,6 +75,24 @@ class EditTree:
         """The node's trajectory as safetensors bytes, without loading a spilled one into memory."""
         self.node(node_id)
         return self._trajectories.encoded(node_id)
+
+    def mask(self, node_id: str) -> Optional[Image.Image]:
+        """The 8-bit mask (working size, white = edited) the node's edit was restricted to, or None."""
+        self.node(node_id)
+        return self._masks.get(node_id)
+
+    def original(self) -> Optional[Image.Image]:
+        """The photo at its original size when that is not the working size, else None."""
+        return self._original
+
+    def full_size_image(self, node_id: str) -> Image.Image:
+        """The node's image at the original photo's size: the photo itself outside every mask
+        of the chain, each edit scaled up inside its own (the working image when there is no
+        larger original)."""
+        if self._original is None:
+            return self.image(node_id)
+        steps = [(self._images[node.id], self._masks.get(node.id)) for node in self.path_to(node_id)[1:]]
+        return compose_full_size(self._original, steps)
 
     def has_trajectory(self, node_id: str) -> bool:
         """Whether the node has a trajectory (without reading a spilled one back)."""
@@ -117,21 +141,28 @@ class EditTree:
             callback(event, node_id)
 
     # -- changes (operations and loading use these; front ends push operations) ----------
-    def reset(self, root: EditNode, image: Image.Image, trajectory: Optional[Trajectory] = None) -> None:
-        """Start over with a single root node, which becomes current."""
+    def reset(self, root: EditNode, image: Image.Image, trajectory: Optional[Trajectory] = None,
+              original: Optional[Image.Image] = None) -> None:
+        """Start over with a single root node, which becomes current (``original``: the photo
+        at its original size, when larger than ``image``)."""
         if root.parent_id is not None:
             raise ValueError("a root node has no parent")
+        if original is not None and (root.original_size is None or original.size != tuple(root.original_size)):
+            raise ValueError("the original photo is not the root's original size")
         self._nodes.clear()
         self._images.clear()
         self._trajectories.clear()
+        self._masks.clear()
         self._deleted.clear()
+        self._original = original
         self._store(root, image, trajectory)
         self.root_id = self.current_id = root.id
         self._emit("reset", None)
 
     def load(self, nodes: Iterable[EditNode], images: dict[str, Image.Image],
              trajectories: dict[str, Trajectory], current_id: Optional[str],
-             encoded_trajectories: Optional[dict[str, bytes]] = None) -> None:
+             encoded_trajectories: Optional[dict[str, bytes]] = None,
+             masks: Optional[dict[str, Image.Image]] = None, original: Optional[Image.Image] = None) -> None:
         """Replace the whole tree (a loaded project); nodes come parents first.
 
         ``encoded_trajectories`` (already checked safetensors bytes) go straight to the
@@ -139,20 +170,24 @@ class EditTree:
         changes: a ValueError leaves the tree as it was. Time is linear in the node count.
         """
         nodes = list(nodes)
+        masks = masks or {}
         seen: set[str] = set()
         for index, node in enumerate(nodes):
             parent_ok = node.parent_id is None if index == 0 else node.parent_id in seen
             if not parent_ok or node.id in seen or node.id not in images:
                 raise ValueError("the nodes do not form one tree listed root first, parents before children")
+            if node.masked != (node.id in masks) or (
+                    node.masked and masks[node.id].size != images[node.parent_id].size):
+                raise ValueError("a mask is missing or is not the size of the image it was drawn on")
             seen.add(node.id)
         if not nodes:
             raise ValueError("a session has a root")
         self._listeners, listeners = [], self._listeners  # one "reset" event, not one per node
         try:
             root, *others = nodes
-            self.reset(root, images[root.id], trajectories.get(root.id))
+            self.reset(root, images[root.id], trajectories.get(root.id), original)
             for node in others:
-                self.insert(node, images[node.id], trajectories.get(node.id))
+                self.insert(node, images[node.id], trajectories.get(node.id), masks.get(node.id))
             for node_id, data in (encoded_trajectories or {}).items():
                 self._trajectories.add_encoded(node_id, data)
             self.current_id = current_id if current_id in self._nodes else self.root_id
@@ -160,13 +195,18 @@ class EditTree:
             self._listeners = listeners
         self._emit("reset", None)
 
-    def insert(self, node: EditNode, image: Image.Image, trajectory: Optional[Trajectory] = None) -> None:
-        """Add a node under its (live) parent."""
+    def insert(self, node: EditNode, image: Image.Image, trajectory: Optional[Trajectory] = None,
+               mask: Optional[Image.Image] = None) -> None:
+        """Add a node (with the mask its edit used, if any) under its (live) parent."""
         if node.id in self._nodes:
             raise ValueError(f"node {node.id} is already in the tree")
         if node.parent_id is None or not self.is_live(node.parent_id):
             raise ParameterError("that result's parent is no longer in the session")
+        if node.masked != (mask is not None):
+            raise ValueError("a masked node is inserted with its mask, and only then")
         self._store(node, image, trajectory)
+        if mask is not None:
+            self._masks[node.id] = mask
         self._emit("added", node.id)
 
     def _store(self, node: EditNode, image: Image.Image, trajectory: Optional[Trajectory]) -> None:
