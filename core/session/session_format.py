@@ -165,7 +165,7 @@ def read_session(read: ReadEntry, tree: EditTree) -> None:
         if node.masked:
             mask = masks[node.id] = _decode_image(read(mask_name(node.id), MAX_IMAGE_BYTES), index, "L", "mask")
             if mask.size != image.size:
-                raise DamagedSessionError(f"the mask of result {index + 1} is not the size of its image")
+                raise DamagedSessionError(f"the mask of result {index + 1} is not the size of the image")
     original = None
     if manifest.get("original", False) is not False:
         if manifest["original"] is not True:
