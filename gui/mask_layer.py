@@ -8,7 +8,8 @@ stack, so Ctrl+Z takes back mask changes and edits in the order they were made.
 
 from __future__ import annotations
 
-from typing import Callable, Optional, Sequence
+from contextlib import contextmanager
+from typing import Callable, Iterator, Optional, Sequence
 
 from PIL import Image
 from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
@@ -168,18 +169,15 @@ class MaskLayer(QObject):
         return self.change("Mask: feather", lambda image: mask_to_qimage(feather(qimage_to_mask(image), radius)))
 
 
-class _painter:
+@contextmanager
+def _painter(image: QImage, antialias: bool = True) -> Iterator[QPainter]:
     """A QPainter on ``image`` for a ``with`` block (ended even when drawing fails)."""
-
-    def __init__(self, image: QImage, antialias: bool = True) -> None:
-        self.painter = QPainter(image)
-        self.painter.setRenderHint(QPainter.RenderHint.Antialiasing, antialias)
-
-    def __enter__(self) -> QPainter:
-        return self.painter
-
-    def __exit__(self, *exc) -> None:
-        self.painter.end()
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, antialias)
+    try:
+        yield painter
+    finally:
+        painter.end()
 
 
 class MaskCommand(QUndoCommand):

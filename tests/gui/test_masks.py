@@ -7,7 +7,8 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from gui.mask_layer import qimage_to_mask
-from tests.gui.helpers import edit, open_photo
+from gui.self_test import fill_edit_panel
+from tests.gui.helpers import EDIT_TIMEOUT_MS, edit, open_photo
 
 
 def drag(window, points):
@@ -131,3 +132,23 @@ def test_a_masked_result_shows_its_mask_after_the_project_is_reopened(qtbot, win
     assert window.open_path(project)
     window.controller.set_current(result)
     assert np.array_equal(shown_mask(window), painted) and window.masks.overlay.has_overlay()
+
+
+def test_a_cancelled_masked_edit_keeps_the_mask_for_the_next_one(qtbot, window, tmp_path):
+    open_photo(window, tmp_path)
+    window.masks.toolbar.choose("rectangle")
+    drag(window, [(32, 0), (63, 63)])
+    painted = shown_mask(window)
+    fill_edit_panel(window, "a photo of a street", "a photo of a red car")
+    window.edit_panel.main_params.widgets["steps"].setValue(1000)
+    steps = []
+    window.controller.edit_progress.connect(lambda text, step, total: steps.append(step))
+    qtbot.mouseClick(window.edit_panel.edit_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(steps) >= 2, timeout=EDIT_TIMEOUT_MS)
+    with qtbot.waitSignal(window.controller.edit_cancelled, timeout=EDIT_TIMEOUT_MS):
+        qtbot.mouseClick(window.edit_panel.cancel_button, Qt.MouseButton.LeftButton)
+    tree = window.controller.tree
+    assert tree.children(tree.root_id) == [] and np.array_equal(shown_mask(window), painted)
+    (result,) = edit(qtbot, window, "a photo of a street", "a photo of a red car")
+    keep = painted == 0
+    assert np.array_equal(np.asarray(tree.image(result))[keep], np.asarray(tree.image(tree.root_id))[keep])
