@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # core.methods imports this module
 
 def cached_inversion(
     model: FluxModel,
-    store: Optional["InversionStore"],
+    store: Optional[InversionStore],
     image: Optional[Image.Image],
     clean: Callable[[], torch.Tensor],
     *,
