@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from pathlib import Path
 from logging.handlers import RotatingFileHandler
 from typing import Callable, Optional
 
@@ -68,9 +69,31 @@ def install_event_loop(app: QApplication) -> qasync.QEventLoop:
 
 
 async def open_when_ready(window: MainWindow, path: str) -> bool:
-    """Open a photo or project given on the command line once the engine is ready."""
+    """Open a photo or project given on the command line once the engine is ready (the status
+    bar says so meanwhile)."""
+    window.status.show_file_work(True, f"Opening {Path(path).name} once the engine has started…")
     await window.controller.ready()
-    return window.open_path(path)
+    opened = await open_file(window, Path(path))
+    if not window.controller.files.busy:
+        window.status.show_file_work(False, "")
+    return opened
+
+
+async def open_file(window: MainWindow, path: Path) -> bool:
+    """Open a photo or project like the user does; whether it opened (it loads off the UI thread)."""
+    outcome = asyncio.get_running_loop().create_future()
+
+    def opened(_path: str, ok: bool) -> None:
+        if not outcome.done():
+            outcome.set_result(ok)
+
+    window.controller.opened.connect(opened)
+    try:
+        if not window.open_path(path):
+            return False
+        return await outcome
+    finally:
+        window.controller.opened.disconnect(opened)
 
 
 def run_editor(argv: list[str]) -> int:

@@ -22,6 +22,7 @@ from core.errors import UserError
 from gui.autosave_prewrite import prewrite_results
 from gui.edit_settings import EditSettings
 from gui.engine_host import EngineHost
+from gui.file_jobs import FileJobs
 from gui.error_messages import describe_error
 from gui.eta import EtaEstimator, describe_progress
 from gui.jobs import CacheChoice, EditJob, LoadModelJob, ModelChoice
@@ -30,6 +31,7 @@ from gui.settings import AppSettings, save_settings
 from gui.undo_commands import OperationCommand
 
 NO_MODEL = "No model chosen yet: choose one in Model ▸ Set up model… (the tiny demo model needs no download)."
+SAVING = "The project is being saved: delete once it is (a moment)."
 BUSY = "An edit is already running: wait for it to finish, or press Cancel first."
 ENGINE_STARTING = "The editing engine is still starting; try again in a moment."
 
@@ -60,6 +62,9 @@ class EditorController(QObject):
     edit_failed = Signal(str)
     edit_cancelled = Signal()
     autosave_found = Signal(str)  # folder of a crashed session's autosave
+    opened = Signal(str, bool)  # a photo, project or autosave: path, whether it opened
+    saved = Signal(str, bool)  # project path, whether it was saved
+    exported = Signal(str, bool)  # image path, whether it was written
     prompts_changed = Signal()
 
     def __init__(self, settings: AppSettings, host: Optional[EngineHost] = None,
@@ -70,6 +75,9 @@ class EditorController(QObject):
         self.host.setParent(self)
         self.prompts = prompts or PromptHistory()
         self.undo_stack = QUndoStack(self)
+        self.files = FileJobs(self)
+        self._saving = 0  # project saves running: finished results wait for them (the tree is being read)
+        self._deferred_results: list[Any] = []
         self.session = None
         self._edit_job: Optional[int] = None
         self._cancelling = False
@@ -107,6 +115,7 @@ class EditorController(QObject):
     def shutdown(self) -> None:
         """Stop the worker and close the session cleanly (its autosave is removed)."""
         self.host.shutdown()
+        self.files.shutdown()
         if self.session is not None:
             self.session.tree.remove_listener(self._on_tree_event)
             self.session.close()
@@ -154,34 +163,56 @@ class EditorController(QObject):
         self.model_status.emit("Engine unavailable")
         self.error.emit(message)
 
-    def _replace_session(self, fill: Optional[Callable[[Any], None]] = None, unsaved: bool = False) -> bool:
+    def _replace_session(self, fill: Optional[Callable[[Any], None]] = None, unsaved: bool = False,
+                         what: str = "", path: str | Path = "", recent: bool = False) -> None:
         """Start a new session, filled by ``fill(session)`` (open a photo, load a project...).
 
-        The current session is only closed once the new one is filled, so a photo or project
-        that cannot be read leaves the user's work as it was (and False is returned).
-        ``unsaved`` says whether the new session holds results no project file has (a restore).
+        Filling (decoding, loading) runs on the file thread; ``opened(path, ok)`` follows. The
+        current session is only closed once the new one is filled, so a photo or project that
+        cannot be read leaves the user's work as it was. ``unsaved`` says whether the new
+        session holds results no project file has (a restore); ``recent`` adds ``path`` to
+        the recent files.
         """
         from core.session.autosave import Autosave
         from core.session.session_editing import EditSession
 
-        session = EditSession(autosave=Autosave(on_error=self.error.emit))
-        try:
-            if fill is not None:
-                fill(session)
-        except UserError as error:
-            session.close()
-            self.error.emit(str(error))
-            return False
+        def make():
+            session = EditSession(autosave=Autosave(on_error=self.error.emit))
+            try:
+                if fill is not None:
+                    fill(session)
+            except BaseException:
+                session.close()
+                raise
+            return session
+
+        if fill is None:
+            self._install_session(make(), unsaved)
+            return
+
+        def then(session, error: Optional[BaseException]) -> None:
+            if error is not None:
+                self.error.emit(describe_error(error))
+                self.opened.emit(str(path), False)
+                return
+            self._install_session(session, unsaved)
+            if recent:
+                self._remember_file(path)
+            self.opened.emit(str(path), True)
+
+        self.files.run(what, make, then)
+
+    def _install_session(self, session, unsaved: bool) -> None:
         if self.session is not None:
             self.session.tree.remove_listener(self._on_tree_event)
             self.session.close()
         self._forget_edit()
+        self._deferred_results.clear()  # results of the session the user chose to replace
         self.session = session
         session.tree.add_listener(self._on_tree_event)
         self.undo_stack.clear()
         self._unsaved_results = unsaved
         self.session_replaced.emit()
-        return True
 
     def _on_tree_event(self, event: str, node_id: Optional[str]) -> None:
         if event in ("added", "removed"):
@@ -224,10 +255,12 @@ class EditorController(QObject):
 
     # -- opening and saving --------------------------------------------------------------
     def open_photo(self, path: str | Path) -> bool:
-        """Start a new session from a photo; False (and an error line) when it cannot be read."""
-        if not self._check_ready(self.error) or not self._replace_session(lambda session: session.open_photo(path)):
+        """Start a new session from a photo (decoded off the UI thread; ``opened`` follows).
+        False when the engine is not ready yet."""
+        if not self._check_ready(self.error):
             return False
-        self._remember_file(path)
+        self._replace_session(lambda session: session.open_photo(path), what=f"Opening {Path(path).name}…",
+                              path=path, recent=True)
         return True
 
     def new_session(self) -> None:
@@ -236,10 +269,11 @@ class EditorController(QObject):
             self._replace_session()
 
     def open_project(self, path: str | Path) -> bool:
-        """Replace the session with a saved project."""
-        if not self._check_ready(self.error) or not self._replace_session(lambda session: session.load(path)):
+        """Replace the session with a saved project (loaded off the UI thread; ``opened`` follows)."""
+        if not self._check_ready(self.error):
             return False
-        self._remember_file(path)
+        self._replace_session(lambda session: session.load(path), what=f"Opening {Path(path).name}…",
+                              path=path, recent=True)
         return True
 
     def _remember_file(self, path: str | Path) -> None:
@@ -247,23 +281,33 @@ class EditorController(QObject):
         save_settings(self.settings)
 
     def save_project(self, path: str | Path) -> bool:
-        """Save the session as a project; the undo stack is marked clean."""
-        try:
-            self.session.save(path)
-        except (UserError, OSError) as error:
-            self.error.emit(f"Could not save the project: {describe_error(error)}")
+        """Save the session as a project off the UI thread; ``saved(path, ok)`` follows, and on
+        success the session counts as saved. Results that finish meanwhile are added after."""
+        session = self.session
+        if session is None:
             return False
-        self.mark_saved()
-        self._remember_file(path)
-        self.notice.emit(f"Saved {Path(path).name}")
+        self._saving += 1
+
+        def then(_result, error: Optional[BaseException]) -> None:
+            self._saving -= 1
+            if error is not None:
+                self.error.emit(f"Could not save the project: {describe_error(error)}")
+            elif session is self.session:
+                self.mark_saved()
+                self._remember_file(path)
+                self.notice.emit(f"Saved {Path(path).name}")
+            self.saved.emit(str(path), error is None)
+            self._apply_deferred_results()
+
+        self.files.run(f"Saving {Path(path).name}…", lambda: session.save(path), then)
         return True
 
     def restore_autosave(self, folder: str | Path) -> bool:
-        """Replace the session with a crashed session's autosave."""
-        if not self._check_ready(self.error) or \
-                not self._replace_session(lambda session: session.restore_autosave(Path(folder)), unsaved=True):
+        """Replace the session with a crashed session's autosave (``opened`` follows)."""
+        if not self._check_ready(self.error):
             return False
-        self.notice.emit("Restored the unsaved session")
+        self._replace_session(lambda session: session.restore_autosave(Path(folder)), unsaved=True,
+                              what="Restoring the unsaved session…", path=folder)
         return True
 
     def discard_autosave(self, folder: str | Path) -> None:
@@ -272,16 +316,22 @@ class EditorController(QObject):
 
         discard_autosave(Path(folder))
 
-    def export_node(self, node_id: str, path: str | Path) -> bool:
-        """Export a node's image (PNG, JPEG or WebP, at the photo's original size) with its recipe."""
+    def export_node(self, node_id: str, path: str | Path, original_size: bool = True, quality: int = 95) -> bool:
+        """Export a node's image (PNG, JPEG or WebP; at the photo's original size or the working
+        size) with its recipe, off the UI thread; ``exported(path, ok)`` follows."""
         from core.session.export import export_node
 
-        try:
-            export_node(self.session.tree, node_id, path, original_size=True)
-        except (UserError, OSError) as error:
-            self.error.emit(f"Could not export: {describe_error(error)}")
-            return False
-        self.notice.emit(f"Exported {Path(path).name}")
+        tree = self.session.tree
+
+        def then(_result, error: Optional[BaseException]) -> None:
+            if error is not None:
+                self.error.emit(f"Could not export: {describe_error(error)}")
+            else:
+                self.notice.emit(f"Exported {Path(path).name}")
+            self.exported.emit(str(path), error is None)
+
+        self.files.run(f"Exporting {Path(path).name}…",
+                       lambda: export_node(tree, node_id, path, original_size=original_size, quality=quality), then)
         return True
 
     # -- tree operations -----------------------------------------------------------------
@@ -297,6 +347,9 @@ class EditorController(QObject):
         """Hide a node and everything made from it (undoable)."""
         from core.session.operations import DeleteBranch
 
+        if self._saving:
+            self.error.emit(SAVING)
+            return
         self._push(DeleteBranch(node_id))
 
     def _push(self, operation) -> bool:
@@ -448,6 +501,19 @@ class EditorController(QObject):
         if job_id != self._edit_job:
             return
         self._end_edit()
+        if self._saving:
+            self._deferred_results.append(payload)
+            self._run_queued_edit()
+            return
+        self._apply_result(payload)
+        self._run_queued_edit()
+
+    def _apply_deferred_results(self) -> None:
+        while self._deferred_results and not self._saving:
+            self._apply_result(self._deferred_results.pop(0))
+
+    def _apply_result(self, payload: object) -> None:
+        """Put a finished edit into the tree (undoably) and announce its nodes."""
         if isinstance(payload, GeneratedStart):
             self.undo_stack.clear()
             operation = self.session.begin_generated(payload.request, payload.result, payload.model_id,
@@ -461,7 +527,6 @@ class EditorController(QObject):
             return
         self.undo_stack.push(OperationCommand(operation, self.session.tree, applied=True))
         self.edit_finished.emit([node.id for node in operation.nodes])
-        self._run_queued_edit()
 
     @Slot(int, str)
     def _on_failed(self, job_id: int, message: str) -> None:

@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 from typing import Optional
 
-from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtCore import QByteArray, QEventLoop, Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QPixmap
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMessageBox, QVBoxLayout, QWidget
 
@@ -15,6 +15,7 @@ from gui.canvas import CanvasView
 from gui.compare_bar import CompareBar
 from gui.controller import EditorController
 from gui.edit_panel import EditPanel
+from gui.file_names import file_stem
 from gui.history_panel import HistoryPanel
 from gui.icons import app_icon, recolour_icons
 from gui.images import ThumbnailCache, to_pixmap
@@ -46,10 +47,12 @@ class MainWindow(QMainWindow):
         self.settings = controller.settings
         self.offer_model_setup = offer_model_setup
         self.project_path: Optional[Path] = None
+        self.photo_path: Optional[Path] = None  # the photo the session was opened from
         self.thumbnails = ThumbnailCache()
         self._pixmaps: dict[str, QPixmap] = {}
         self._shown_current: Optional[str] = None
         self.descriptions = NodeDescriptions()
+        self._restore_offered = False
         self._sessions_shown = 0
         self.setWindowTitle(TITLE)
         self.setWindowIcon(app_icon())
@@ -109,6 +112,9 @@ class MainWindow(QMainWindow):
         c.edit_failed.connect(self._on_edit_failed)
         c.edit_cancelled.connect(self._on_edit_ended)
         c.autosave_found.connect(self._offer_restore)
+        c.opened.connect(self._on_opened)
+        c.saved.connect(self._on_saved)
+        c.files.busy_changed.connect(self._on_file_work)
         c.prompts_changed.connect(self.prompt_panel.refresh)
         c.undo_stack.cleanChanged.connect(lambda _clean: self._update_title())
         self.edit_panel.edit_requested.connect(self.run_edit)
@@ -147,6 +153,7 @@ class MainWindow(QMainWindow):
         self._pixmaps.clear()
         self._shown_current = None
         self.project_path = None
+        self.photo_path = None
         self.descriptions.clear()
         self._sessions_shown += 1
         if self._sessions_shown > 1:  # the first session starts empty: keep what was typed while it started
@@ -178,10 +185,18 @@ class MainWindow(QMainWindow):
 
     def _offer_restore(self, folder: str) -> None:
         when = time.strftime("%d %b %H:%M", time.localtime(Path(folder).stat().st_mtime))
+        self._restore_offered = True
+
+        def answered(restore: bool) -> None:
+            self._restore_offered = False
+            if not restore:
+                self.controller.discard_autosave(folder)
+            elif self.confirm_discard():
+                self.controller.restore_autosave(folder)
+
         self.notice_bar.show_message(
             f"An unsaved session from {when} was found (the editor did not close normally).",
-            (("Restore", lambda: self.confirm_discard() and self.controller.restore_autosave(folder)),
-             ("Discard", lambda: self.controller.discard_autosave(folder))))
+            (("Restore", lambda: answered(True)), ("Discard", lambda: answered(False))))
 
     # -- drawing -------------------------------------------------------------------------
     def _pixmap(self, tree, node_id: str) -> QPixmap:
@@ -230,7 +245,8 @@ class MainWindow(QMainWindow):
         self.edit_panel.set_start_kind(*self.controller.start_kind(self.edit_panel.source_prompt.text()))
 
     def _update_title(self) -> None:
-        name = self.project_path.name if self.project_path else "Untitled"
+        shown = self.project_path or self.photo_path
+        name = shown.name if shown else "Untitled"
         self.setWindowTitle(f"{name}{' •' if self.controller.is_modified else ''} — {TITLE}")
 
     # -- actions -------------------------------------------------------------------------
@@ -264,33 +280,40 @@ class MainWindow(QMainWindow):
 
     def choose_photo(self) -> None:
         """Ask for a photo and open it."""
-        path, _ = QFileDialog.getOpenFileName(self, "Open a photo", "", PHOTO_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, "Open a photo", str(self._start_folder()), PHOTO_FILTER)
         if path:
             self.open_path(path)
 
     def choose_project(self) -> None:
         """Ask for a project file and open it."""
-        path, _ = QFileDialog.getOpenFileName(self, "Open a project", "", PROJECT_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, "Open a project", str(self._start_folder()), PROJECT_FILTER)
         if path:
             self.open_path(path)
 
     def open_path(self, path: str | Path) -> bool:
-        """Open a photo or a ``.sfproj`` project (asking first when the session has unsaved work)."""
+        """Open a photo or a ``.sfproj`` project (asking first when the session has unsaved work).
+        Returns whether the opening started; it finishes off the UI thread (``controller.opened``)."""
         if not self.confirm_discard():
             return False
         path = Path(path)
         if path.suffix.lower() == PROJECT_SUFFIX:
-            opened = self.controller.open_project(path)
-            self.project_path = path if opened else None
-        else:
-            opened = self.controller.open_photo(path)
-        if opened:
+            return self.controller.open_project(path)
+        return self.controller.open_photo(path)
+
+    def _on_opened(self, path: str, ok: bool) -> None:
+        if not ok:
+            return
+        path = Path(path)
+        if path.suffix.lower() == PROJECT_SUFFIX:
+            self.project_path = path
+        elif path.is_file():
+            self.photo_path = path
+        if not self._restore_offered:  # a crash's restore offer stays, whatever was opened since
             self.notice_bar.hide()
-            self._update_title()
-        return opened
+        self._update_title()
 
     def save_project(self) -> bool:
-        """Save to the project's file (asking for one the first time)."""
+        """Save to the project's file (asking for one the first time); whether saving started."""
         if self.project_path is None:
             return self.save_project_as()
         return self.controller.save_project(self.project_path)
@@ -300,21 +323,50 @@ class MainWindow(QMainWindow):
         if self.controller.tree is None or self.controller.tree.root_id is None:
             self.notice_bar.show_message("Nothing to save yet: open a photo or generate an image first.")
             return False
-        path, _ = QFileDialog.getSaveFileName(self, "Save the project", "untitled.sfproj", PROJECT_FILTER)
+        start = self.project_path or self._start_folder() / f"{self._suggested_stem()}{PROJECT_SUFFIX}"
+        path, _ = QFileDialog.getSaveFileName(self, "Save the project", str(start), PROJECT_FILTER)
         if not path:
             return False
         return self.save_project_to(path)
 
     def save_project_to(self, path: str | Path) -> bool:
-        """Save the project to ``path`` (``.sfproj`` added when missing)."""
+        """Save the project to ``path`` (``.sfproj`` added when missing), off the UI thread."""
         path = Path(path)
         if path.suffix.lower() != PROJECT_SUFFIX:
             path = path.with_name(path.name + PROJECT_SUFFIX)
-        saved = self.controller.save_project(path)
-        if saved:
-            self.project_path = path
+        return self.controller.save_project(path)
+
+    def _on_saved(self, path: str, ok: bool) -> None:
+        if ok:
+            self.project_path = Path(path)
             self._update_title()
-        return saved
+
+    def wait_for_files(self) -> None:
+        """Wait (the window keeps repainting) until the file thread has finished its work."""
+        if not self.controller.files.busy:
+            return
+        loop = QEventLoop(self)
+        self.controller.files.busy_changed.connect(lambda busy, _what: None if busy else loop.quit())
+        loop.exec()
+
+    def _on_file_work(self, busy: bool, what: str) -> None:
+        self.status.show_file_work(busy, what)
+        for action in (self.menu_actions.undo, self.menu_actions.redo):  # the tree is being read
+            action.setEnabled(not busy and (self.controller.undo_stack.canUndo() if action is self.menu_actions.undo
+                                            else self.controller.undo_stack.canRedo()))
+
+    def _start_folder(self) -> Path:
+        """Where file dialogs start: the project's or photo's folder, else the home folder."""
+        for path in (self.project_path, self.photo_path):
+            if path is not None and path.parent.is_dir():
+                return path.parent
+        return Path.home()
+
+    def _suggested_stem(self, node_id: Optional[str] = None) -> str:
+        """A file name (no suffix) from the node's prompt, else the photo's name."""
+        tree = self.controller.tree
+        prompt = tree.node(node_id).prompt if tree is not None and node_id is not None else ""
+        return file_stem(prompt) or (self.photo_path.stem if self.photo_path else "") or "untitled"
 
     def export_current(self) -> None:
         """Export the image shown."""
@@ -326,7 +378,8 @@ class MainWindow(QMainWindow):
 
     def export_node(self, node_id: str) -> None:
         """Ask for a file name and export ``node_id`` with its recipe."""
-        path, _ = QFileDialog.getSaveFileName(self, "Export the image", "edit.png", EXPORT_FILTER)
+        start = self._start_folder() / f"{self._suggested_stem(node_id)}.png"
+        path, _ = QFileDialog.getSaveFileName(self, "Export the image", str(start), EXPORT_FILTER)
         if path:
             self.controller.export_node(node_id, path)
 
@@ -394,7 +447,10 @@ class MainWindow(QMainWindow):
             self, TITLE, "This session has changes that are not saved in a project. Save them first?",
             QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel)
         if answer == QMessageBox.StandardButton.Save:
-            return self.save_project()
+            if not self.save_project():
+                return False
+            self.wait_for_files()
+            return not self.controller.is_modified
         return answer == QMessageBox.StandardButton.Discard
 
     def _restore_layout(self) -> None:
@@ -413,6 +469,7 @@ class MainWindow(QMainWindow):
         if not self.confirm_discard():
             event.ignore()
             return
+        self.wait_for_files()  # a save or export under way finishes first
         self.settings.window_geometry = bytes(self.saveGeometry().toBase64()).decode()
         self.settings.window_state = bytes(self.saveState().toBase64()).decode()
         save_settings(self.settings)

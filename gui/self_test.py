@@ -105,7 +105,9 @@ async def check_editor(window, folder: Path) -> str:
     photo = folder / "photo.png"
     sample_photo().save(photo)
     window.controller.mark_saved()  # the generated session is not kept: no "save first?" question
-    _require(window.open_path(photo), "the test photo could not be opened")
+    from gui.app import open_file
+
+    _require(await open_file(window, photo), "the test photo could not be opened")
     fill_edit_panel(window, "a photo of a street", "a photo of a street in snow")
     edited = await run_edit(window)
     shown = history.node_ids()

@@ -18,12 +18,20 @@ class EditorStatusBar(QStatusBar):
         self.progress = QProgressBar(self)
         self.progress.setMaximumWidth(220)
         self.progress.setTextVisible(False)
+        self.file_label = QLabel(self)
+        self.file_progress = QProgressBar(self)
+        self.file_progress.setMaximumWidth(120)
+        self.file_progress.setTextVisible(False)
+        self.file_progress.setRange(0, 0)
         self.model_label = QLabel(self)
         self.model_label.setObjectName("hint")
+        self.addPermanentWidget(self.file_label)
+        self.addPermanentWidget(self.file_progress)
         self.addPermanentWidget(self.progress_label)
         self.addPermanentWidget(self.progress)
         self.addPermanentWidget(self.model_label)
         self.end_progress()
+        self.show_file_work(False, "")
 
     def show_progress(self, text: str, step: int, total: int) -> None:
         """'Editing 3/15 · about 12 s left' and the bar."""
@@ -46,6 +54,12 @@ class EditorStatusBar(QStatusBar):
         self.progress.hide()
         self.progress.setRange(0, 1)
         self.progress.reset()
+
+    def show_file_work(self, busy: bool, text: str) -> None:
+        """'Opening photo.png…' with a moving bar while the file thread works (edits keep their own bar)."""
+        self.file_label.setText(text)
+        self.file_label.setVisible(busy)
+        self.file_progress.setVisible(busy)
 
     def show_model(self, text: str) -> None:
         """Which model is loaded (or what to do when none is)."""

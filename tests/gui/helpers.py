@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable, Optional
 
 from PySide6.QtCore import Qt
+from pytestqt.wait_signal import SignalBlocker
 
 from gui.app import create_window
 from gui.settings import AppSettings
@@ -12,6 +14,7 @@ from gui.self_test import fill_edit_panel, sample_photo
 
 ENGINE_TIMEOUT_MS = 120_000
 EDIT_TIMEOUT_MS = 60_000
+FILE_TIMEOUT_MS = 60_000
 
 
 def edit(qtbot, window, source_prompt: str, edit_prompts: str) -> list[str]:
@@ -26,8 +29,37 @@ def open_photo(window, folder: Path, name: str = "photo.png") -> Path:
     """Write the synthetic test photo and open it in the window."""
     path = folder / name
     sample_photo().save(path)
-    assert window.open_path(path)
+    assert open_file(window, path)
     return path
+
+
+def wait_for(signal, start: Callable[[], bool]) -> Optional[list]:
+    """Call ``start()``; when it returns True (work started), wait for ``signal`` and return
+    its arguments; None when nothing started."""
+    blocker = SignalBlocker(timeout=FILE_TIMEOUT_MS, raising=True)
+    blocker.connect(signal)
+    if not start():
+        return None
+    blocker.wait()
+    return blocker.args
+
+
+def open_file(window, path: Path) -> bool:
+    """Open a photo or project like the user does; whether it opened."""
+    args = wait_for(window.controller.opened, lambda: window.open_path(path))
+    return bool(args and args[1])
+
+
+def save_project(window, path: Path) -> bool:
+    """Save the project to ``path`` like the user does; whether it was saved."""
+    args = wait_for(window.controller.saved, lambda: window.save_project_to(path))
+    return bool(args and args[1])
+
+
+def export(window, node_id: str, path: Path, **options) -> bool:
+    """Export ``node_id`` to ``path``; whether it was written."""
+    args = wait_for(window.controller.exported, lambda: window.controller.export_node(node_id, path, **options))
+    return bool(args and args[1])
 
 
 def open_window(qtbot, settings: AppSettings, **options):

@@ -6,15 +6,16 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QMessageBox
 
-from tests.gui.helpers import edit, open_photo
+from tests.gui.helpers import edit, open_photo, wait_for
 
 
 def drop_file(window, path) -> None:
-    """Drop ``path`` on the window like a file manager would."""
+    """Drop ``path`` on the window like a file manager would, and wait until it has opened."""
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(path))])
-    window.dropEvent(QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                                Qt.KeyboardModifier.NoModifier))
+    drop = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                      Qt.KeyboardModifier.NoModifier)
+    assert wait_for(window.controller.opened, lambda: window.dropEvent(drop) or True)[1]
 
 
 def test_photo_a_described_and_edited_then_photo_b_starts_empty(qtbot, window, tmp_path, monkeypatch):

@@ -7,7 +7,7 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
 
-from tests.gui.helpers import EDIT_TIMEOUT_MS, edit, open_photo
+from tests.gui.helpers import EDIT_TIMEOUT_MS, edit, open_file, open_photo
 
 
 def click_history(qtbot, window, node_id: str) -> None:
@@ -120,7 +120,7 @@ def test_an_unreadable_photo_leaves_the_session_as_it_was(qtbot, window, tmp_pat
     broken = tmp_path / "broken.png"
     broken.write_bytes(b"\x89PNG\r\n\x1a\n not really a png")
 
-    assert not window.open_path(broken)
+    assert not open_file(window, broken)
     assert questions and "not saved" in questions[0]  # unsaved work: the user was asked first
     assert window.notice_bar.isVisible() and "broken.png" in window.notice_bar.label.text()
     assert window.history_panel.node_ids() == shown

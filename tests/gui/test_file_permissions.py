@@ -7,7 +7,7 @@ import stat
 
 import pytest
 
-from tests.gui.helpers import edit, open_photo
+from tests.gui.helpers import edit, export, open_photo, save_project
 
 
 @pytest.fixture
@@ -26,8 +26,8 @@ def mode(path) -> int:
 def test_exports_and_projects_follow_the_umask(qtbot, window, tmp_path, umask_002):
     open_photo(window, tmp_path)
     node = edit(qtbot, window, "a photo of a street", "a photo of a street in snow")[0]
-    assert window.controller.export_node(node, tmp_path / "snow.png")
-    assert window.save_project_to(tmp_path / "trip")
+    assert export(window, node, tmp_path / "snow.png")
+    assert save_project(window, tmp_path / "trip")
     assert mode(tmp_path / "snow.png") == 0o664
     assert mode(tmp_path / "trip.sfproj") == 0o664
     assert mode(window.controller.prompts.path) == 0o600  # what the user typed stays private

@@ -7,7 +7,7 @@ import pytest
 from core.paths import HOME_ENV
 from gui.settings import TINY_MODEL, AppSettings
 from tests.gui.full_disk import FullDisk
-from tests.gui.helpers import close_window, edit, open_photo, open_window
+from tests.gui.helpers import close_window, edit, export, open_photo, open_window, save_project
 
 EDITS = 3
 
@@ -37,14 +37,14 @@ def test_every_finished_result_stays_when_the_disk_fills(qtbot, tmp_path, full_d
         assert window.edit_panel.error_text() == ""
         assert window.notice_bar.isVisible() and "the disk is full" in window.notice_bar.label.text()
 
-        assert not window.save_project_to(full_disk.folder / "trip")
+        assert not save_project(window, full_disk.folder / "trip")
         message = window.notice_bar.label.text()
         assert message.startswith("Could not save the project: the disk is full") and "\n" not in message
-        assert not window.controller.export_node(results[0], full_disk.folder / "edit.png")
+        assert not export(window, results[0], full_disk.folder / "edit.png")
         assert window.notice_bar.label.text().startswith("Could not export: the disk is full")
 
         # Nothing was lost: the session saves completely to another disk.
-        assert window.save_project_to(tmp_path / "trip")
+        assert save_project(window, tmp_path / "trip")
         assert (tmp_path / "trip.sfproj").stat().st_size > 0
     finally:
         close_window(window)

@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from core.session.export import read_export_recipe
 from gui.prompt_history import PromptHistory
-from tests.gui.helpers import edit, open_photo
+from tests.gui.helpers import edit, open_file, open_photo, save_project, wait_for
 
 
 def context_action(window, node_id: str, text: str):
@@ -54,13 +54,13 @@ def test_a_saved_project_reopens_with_its_tree_and_current_node(qtbot, window, t
     saved_ids = window.history_panel.node_ids()
     assert window.controller.is_modified and "•" in window.windowTitle()
 
-    assert window.save_project_to(tmp_path / "trip")
+    assert save_project(window, tmp_path / "trip")
     assert (tmp_path / "trip.sfproj").is_file()
     assert not window.controller.is_modified and window.windowTitle().startswith("trip.sfproj —")
 
     open_photo(window, tmp_path, "other.png")
     assert window.history_panel.node_ids() == [window.controller.tree.root_id]
-    assert window.open_path(tmp_path / "trip.sfproj")
+    assert open_file(window, tmp_path / "trip.sfproj")
     tree = window.controller.tree
     assert window.history_panel.node_ids() == saved_ids
     assert tree.current_id == first
@@ -76,7 +76,7 @@ def test_export_and_delete_branch_from_the_history_menu(qtbot, window, tmp_path,
     second = edit(qtbot, window, "a photo of a street in snow", "a photo of a street at night")[0]
     target = tmp_path / "night.jpg"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kwargs: (str(target), ""))
-    context_action(window, second, "Export…").trigger()
+    assert wait_for(window.controller.exported, lambda: context_action(window, second, "Export…").trigger() or True)[1]
     recipe = read_export_recipe(target)
     assert recipe["prompt"] == "a photo of a street at night"
     assert recipe["source_prompt"] == "a photo of a street in snow"

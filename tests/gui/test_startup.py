@@ -20,7 +20,7 @@ from gui.app import create_window, open_when_ready
 from gui.controller import NO_MODEL
 from gui.self_test import sample_photo
 from gui.settings import TINY_MODEL, AppSettings, load_settings, settings_path
-from tests.gui.helpers import ENGINE_TIMEOUT_MS, close_window, open_window
+from tests.gui.helpers import ENGINE_TIMEOUT_MS, close_window, open_window, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -109,7 +109,7 @@ def test_layout_recent_files_and_settings_survive_a_restart(qtbot, tmp_path):
     mime.setUrls([QUrl.fromLocalFile(str(photo))])
     drop = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
                       Qt.KeyboardModifier.NoModifier)
-    window.dropEvent(drop)  # dropping a photo opens it
+    assert wait_for(window.controller.opened, lambda: window.dropEvent(drop) or True)[1]  # dropping a photo opens it
     assert window.controller.tree.node(window.controller.tree.root_id).image_path == str(photo.resolve())
     assert window.edit_panel.main_params.widgets["steps"].value() == 7
     prompts_dock = window.findChild(type(window.history_panel.parent()), "promptsDock")
@@ -142,10 +142,15 @@ def test_a_photo_given_on_the_command_line_opens_once_the_engine_is_ready(qtbot,
     window.show()
     opening = asyncio.ensure_future(open_when_ready(window, str(photo)))
     try:
+        # The window says at once that the photo is on its way (the engine takes a while to start).
+        qtbot.waitUntil(lambda: window.status.file_label.isVisible(), timeout=ENGINE_TIMEOUT_MS)
+        assert "Opening photo.png" in window.status.file_label.text()
         window.controller.start()
         qtbot.waitUntil(opening.done, timeout=ENGINE_TIMEOUT_MS)
         assert opening.result() is True
         assert window.controller.tree.node(window.controller.tree.root_id).image_path == str(photo.resolve())
+        assert not window.status.file_label.isVisible()
+        assert window.windowTitle().startswith("photo.png")
     finally:
         close_window(window)
 

@@ -16,7 +16,7 @@ from core.session.operations import AddNodes
 from core.session.session_editing import EditSession
 from gui.self_test import sample_photo
 from gui.settings import TINY_MODEL, AppSettings
-from tests.gui.helpers import ENGINE_TIMEOUT_MS, close_window, edit, open_photo, open_window
+from tests.gui.helpers import ENGINE_TIMEOUT_MS, close_window, edit, open_file, open_photo, open_window, save_project
 
 
 def answer_questions(monkeypatch, answer: QMessageBox.StandardButton) -> list[str]:
@@ -60,7 +60,7 @@ def test_crash_restore_then_quit_asks_and_loses_nothing(qtbot, tmp_path, monkeyp
         assert result_id in (own_autosave / "manifest.json").read_text(encoding="utf-8")
 
         # Saving the project is what makes quitting silent.
-        assert window.save_project_to(tmp_path / "restored")
+        assert save_project(window, tmp_path / "restored")
         asked.clear()
         window.close()
         assert not asked and not window.isVisible()
@@ -83,8 +83,8 @@ def test_an_undone_edit_still_makes_quit_ask(qtbot, window, tmp_path, monkeypatc
 def test_a_changed_project_asks_before_another_photo_replaces_it(qtbot, window, tmp_path, monkeypatch):
     open_photo(window, tmp_path)
     edit(qtbot, window, "a photo of a street", "a photo of a street in snow")
-    assert window.save_project_to(tmp_path / "trip")
-    assert window.open_path(tmp_path / "trip.sfproj")
+    assert save_project(window, tmp_path / "trip")
+    assert open_file(window, tmp_path / "trip.sfproj")
     assert not window.controller.is_modified  # a freshly opened project is saved
     again = edit(qtbot, window, "a photo of a street in snow", "a photo of a street in snow at night")[0]
     window.menu_actions.undo.trigger()
@@ -93,3 +93,25 @@ def test_a_changed_project_asks_before_another_photo_replaces_it(qtbot, window, 
     sample_photo().save(tmp_path / "other.png")
     assert not window.open_path(tmp_path / "other.png")
     assert asked and again in window.history_panel.node_ids()
+
+
+def test_the_restore_offer_stays_when_started_with_a_photo(qtbot, tmp_path, event_loop_qt):
+    import asyncio
+
+    from gui.app import create_window, open_when_ready
+
+    _crashed, result_id = crashed_session_with_a_result(tmp_path)
+    photo = tmp_path / "given.png"
+    sample_photo().save(photo)
+    window = create_window(AppSettings(model=TINY_MODEL, device="cpu"), offer_model_setup=False)
+    window.show()
+    opening = asyncio.ensure_future(open_when_ready(window, str(photo)))
+    try:
+        window.controller.start()
+        qtbot.waitUntil(opening.done, timeout=ENGINE_TIMEOUT_MS)
+        assert opening.result() is True
+        assert window.notice_bar.isVisible() and "unsaved session" in window.notice_bar.label.text()
+        qtbot.mouseClick(window.notice_bar.button("Restore"), Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: result_id in window.history_panel.node_ids(), timeout=ENGINE_TIMEOUT_MS)
+    finally:
+        close_window(window)
