@@ -139,7 +139,8 @@ def check_manifest(manifest: Any, format_name: str, format_version: int) -> tupl
         raise DamagedSessionError("its manifest lists no results")
     if len(nodes) > MAX_NODES:
         raise DamagedSessionError(f"it has more than {MAX_NODES} results")
+    checked = [check_node(data, index) for index, data in enumerate(nodes)]
     current_id = manifest.get("current_id")
     if current_id is not None and not is_node_id(current_id):
         raise DamagedSessionError("its current result is not a valid id")
-    return [check_node(data, index) for index, data in enumerate(nodes)], current_id
+    return checked, current_id

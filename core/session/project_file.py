@@ -50,8 +50,10 @@ def zip_entry_reader(archive: zipfile.ZipFile):
         try:
             # zipfile stops inflating at the declared size and checks the CRC.
             return archive.read(info)
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, NotImplementedError) as error:
-            raise DamagedSessionError(f"{name} in it is damaged ({type(error).__name__})") from None
+        except zlib.error:
+            raise DamagedSessionError(f"{name} in it is damaged (its compressed data is corrupt)") from None
+        except (zipfile.BadZipFile, EOFError, OSError, RuntimeError, NotImplementedError) as error:
+            raise DamagedSessionError(f"{name} in it is damaged ({str(error)[:80] or type(error).__name__})") from None
     return read
 
 

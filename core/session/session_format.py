@@ -135,6 +135,9 @@ def _decode_image(data: bytes, node_index: int, mode: str = "RGB", what: str = "
                 return image.convert(mode) if image.mode != mode else image.copy()
     except DamagedSessionError:
         raise
+    except Image.DecompressionBombError:
+        raise DamagedSessionError(f"the image of result {node_index + 1} is over {MAX_PIXELS // 2**20} "
+                                  "megapixels") from None
     except Exception as error:  # PIL raises many types (SyntaxError, zlib.error...) for crafted PNGs
         raise DamagedSessionError(f"the {what} of result {node_index + 1} is not a readable PNG "
                                   f"({type(error).__name__})") from None
