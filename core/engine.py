@@ -28,6 +28,10 @@ class Engine:
             check_prompt(prompt, f"edit prompt {index}")
         if request.image is not None and request.source is not None:
             raise ParameterError("an edit starts from a photo or from a known result, not both")
+        if request.source_image is not None and (
+            request.source is None or request.source_image.size != (request.source.width, request.source.height)
+        ):
+            raise ParameterError("a source picture goes with a known result of the same size")
         if not 1 <= request.max_sequence_length <= 512:
             raise ParameterError("max sequence length must be between 1 and 512")
         return get_method(request.method).resolve_params(request)

@@ -20,7 +20,8 @@ class EditRequest:
     ``source`` (a known trajectory: a generated image or an earlier result, so nothing is
     inverted), or neither (generate the source from ``source_prompt`` at ``height`` x
     ``width``). ``params`` holds the method's own parameters; missing ones take the
-    method's defaults.
+    method's defaults. ``source_image``, the picture of a known ``source`` when the caller
+    has it, saves decoding it.
     """
 
     method: str
@@ -34,6 +35,7 @@ class EditRequest:
     params: Mapping[str, Any] = field(default_factory=dict)
     max_sequence_length: int = 512
     vital_layers: Optional[tuple[int, ...]] = None
+    source_image: Optional[Image.Image] = None
 
 
 @dataclass

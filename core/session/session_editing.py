@@ -114,7 +114,7 @@ class EditSession:
         image = self.tree.image(node_id)
         start: dict[str, Any] = {"image": image}
         if trajectory is not None and trajectory.prompt == source_prompt:
-            start = {"source": trajectory}
+            start = {"source": trajectory, "source_image": image}
         return EditRequest(method=method, source_prompt=source_prompt, target_prompts=tuple(edit_prompts),
                            height=image.height, width=image.width, seed=seed, params=dict(params or {}),
                            max_sequence_length=max_sequence_length, vital_layers=vital_layers, **start)
