@@ -19,7 +19,6 @@ from core.session.session_editing import DEFAULT_METHOD, EditSession
 from core.stable_flow import MAX_SEQUENCE_LENGTH
 from core.vital_layers import parse_vital_layers
 
-HELP = "apply edits one after another, each on the previous result, and save the session"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -1,11 +1,15 @@
-"""Command-line options shared by every command that loads a model."""
+"""Command-line options shared by every command that loads a model (defined without torch)."""
 
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from core.devices import DEVICE_CHOICES, DTYPE_CHOICES, WEIGHT_CHOICES, MemoryMode
-from core.model_loading import DEFAULT_MODEL_ID, ModelSpec
+from core.model_ids import DEFAULT_MODEL_ID
+
+if TYPE_CHECKING:
+    from core.model_loading import ModelSpec
 
 
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,6 +32,8 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
 
 def model_spec_from_args(args: argparse.Namespace) -> ModelSpec:
     """The ModelSpec the options describe."""
+    from core.model_loading import ModelSpec
+
     memory_mode = MemoryMode(args.memory_mode)
     if args.cpu_offload and memory_mode is MemoryMode.NONE:
         memory_mode = MemoryMode.MODEL_CPU_OFFLOAD

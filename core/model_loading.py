@@ -15,6 +15,7 @@ from core.errors import ModelLoadError, ParameterError
 from core.fp8_weights import transformer_to_fp8
 from core.text_encoder_placement import offload_text_encoders_between_prompts
 from core.model import FluxModel
+from core.model_ids import DEFAULT_MODEL_ID, KNOWN_MODELS  # noqa: F401 (re-exported)
 from core.tiny_model import (
     FLUX_DEV_RANDOM_ID,
     FLUX_DEV_SIZE,
@@ -23,11 +24,6 @@ from core.tiny_model import (
     build_random_flux_pipeline,
 )
 
-DEFAULT_MODEL_ID = "black-forest-labs/FLUX.1-dev"
-KNOWN_MODELS = {
-    "flux.1-dev": "black-forest-labs/FLUX.1-dev",
-    "flux.1-schnell": "black-forest-labs/FLUX.1-schnell",
-}
 log = logging.getLogger(__name__)
 
 

@@ -19,13 +19,16 @@ from core.progress import JobControl
 from core.schedule import Schedule, euler_step
 from core.trajectory import Trajectory
 
-GENERATED_STEPS = 15
-GENERATED_GUIDANCE = 3.5
-REAL_STEPS = 50
-REAL_EDIT_GUIDANCE = 3.0
-INVERSION_GUIDANCE = 1.0
-NUDGING = 1.15
-MAX_SEQUENCE_LENGTH = 512
+# Re-exported: the defaults live in core/method_defaults.py, which the command line reads without torch.
+from core.method_defaults import (
+    GENERATED_GUIDANCE,
+    GENERATED_STEPS,
+    INVERSION_GUIDANCE,
+    MAX_SEQUENCE_LENGTH,
+    NUDGING,
+    REAL_EDIT_GUIDANCE,
+    REAL_STEPS,
+)
 
 
 @dataclass

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from core.cache_keys import inversion_key
+from core import method_defaults as defaults
 from core.methods.base import EditRequest, EditResult, InversionStore
 from core.methods.common import Source, edit_result, euler_sample, prepare_source, trajectory_of
 from core.methods.params import merge_params, require_int, require_non_negative, require_positive
@@ -15,10 +16,10 @@ from core.progress import JobControl
 from core.stable_flow import invert
 from core.trajectory import Trajectory
 
-STEPS = 28
-INVERSION_GUIDANCE = 1.0
-TARGET_GUIDANCE = 3.5
-NUDGING = 1.0  # no nudging: the plain baseline
+STEPS = defaults.DUAL_STEPS
+INVERSION_GUIDANCE = defaults.DUAL_INVERSION_GUIDANCE
+TARGET_GUIDANCE = defaults.DUAL_TARGET_GUIDANCE
+NUDGING = defaults.DUAL_NUDGING  # no nudging: the plain baseline
 
 
 class DualMethod:
