@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from cli.model_options import add_model_arguments, model_spec_from_args
+from cli.speed_arguments import add_speed_arguments, apply_speed_arguments
 from cli.terminal_progress import TerminalProgress
 from core.errors import ParameterError
 from core.images import DEFAULT_MAX_PIXELS
@@ -47,6 +48,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--latent-cache-gb", type=float, default=DEFAULT_LATENT_CACHE_BYTES / 1000**3,
                         help="size cap of the disk cache of photo inversions (default %(default)g GB)")
     add_model_arguments(parser)
+    add_speed_arguments(parser)
 
 
 def _check(args: argparse.Namespace) -> None:
@@ -83,6 +85,7 @@ def run(args: argparse.Namespace) -> int:
     control = JobControl(on_progress=progress)
     try:
         model = load_model(model_spec_from_args(args))
+        apply_speed_arguments(model, args)
         engine = cached_engine(model, int(args.latent_cache_gb * 1000**3))
         edits = list(args.edits)
         if args.prompt is not None:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cli.model_options import add_model_arguments, model_spec_from_args
+from cli.speed_arguments import add_speed_arguments, apply_speed_arguments
 from core import method_defaults as defaults
 from core.errors import ParameterError
 from core.images import DEFAULT_MAX_PIXELS, load_image, resize_to_working_size
@@ -45,6 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-sequence-length", type=int, default=MAX_SEQUENCE_LENGTH)
     _add_method_arguments(parser)
     add_model_arguments(parser)
+    add_speed_arguments(parser)
 
 
 def _add_method_arguments(parser: argparse.ArgumentParser) -> None:
@@ -163,6 +165,7 @@ def run(args: argparse.Namespace) -> int:
     request = build_request(args, method_params(args))
     args.output.mkdir(parents=True, exist_ok=True)
     model = load_model(model_spec_from_args(args))
+    apply_speed_arguments(model, args)
     engine = cached_engine(model)
     result = run_with_progress(engine, request)
     recipe = {"method": result.method, "model": model.model_id, "prompts": list(args.prompts), "seed": args.seed,

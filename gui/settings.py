@@ -32,6 +32,8 @@ class AppSettings:
     memory_mode: str = "none"
     weights: str = "model"
     kv_cache_gb: float = 2.0
+    compile_transformer: bool = False  # regional torch.compile (core/speed_options.py)
+    attention_backend: str = "native"
     cache_folder: str = ""
     cache_size_gb: float = 20.0
     default_steps: int = 0
