@@ -44,6 +44,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--width", type=int, default=1024, help="generated image width")
     parser.add_argument("--max-pixels", type=int, default=DEFAULT_MAX_PIXELS, help="pixel budget for photos")
     parser.add_argument("--max-sequence-length", type=int, default=MAX_SEQUENCE_LENGTH)
+    parser.add_argument("--preview", action="store_true",
+                        help="fast preview: at most 128 text tokens and a quarter of the steps (at least 4); the "
+                             "files say so; run again without --preview for full quality")
     _add_method_arguments(parser)
     add_model_arguments(parser)
     add_speed_arguments(parser)
@@ -163,15 +166,23 @@ def run(args: argparse.Namespace) -> int:
     from core.model_loading import load_model
 
     request = build_request(args, method_params(args))
+    if args.preview:
+        from core.preview_mode import preview_request
+
+        request = preview_request(request)
     args.output.mkdir(parents=True, exist_ok=True)
     model = load_model(model_spec_from_args(args))
     apply_speed_arguments(model, args)
     engine = cached_engine(model)
     result = run_with_progress(engine, request)
     recipe = {"method": result.method, "model": model.model_id, "prompts": list(args.prompts), "seed": args.seed,
-              "params": result.params, "source_image": args.input_image.name if args.input_image else None}
+              "params": result.params, "source_image": args.input_image.name if args.input_image else None,
+              "max_sequence_length": request.max_sequence_length, "preview": args.preview}
     write_results(args.output, [result.source_image, *result.images], recipe)
     print(f"wrote {len(result.images) + 1} images and grid.png to {args.output}")
+    if args.preview:
+        print(f"fast preview ({request.max_sequence_length} text tokens, {result.params.get('steps')} steps): "
+              "run again without --preview for full quality")
     if args.reverse:
         for index, reverse in enumerate(reverse_edits(engine, request, result, run_with_progress), start=1):
             save_png(reverse.image, args.output / f"reverse-{index}.png", {**recipe, "reverse_of": index})
