@@ -30,6 +30,7 @@ from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 PROMPTS = ["a photo of a dog on a street", "a photo of a dog wearing a straw hat on a street"]
 
 
@@ -59,15 +60,18 @@ def in_process(size: int, steps: int, pairs: int, device: str) -> dict:
     from core.model_loading import ModelSpec, load_model
     from core.preview_mode import PREVIEW_MAX_SEQUENCE_LENGTH, preview_steps
     from core.stable_flow import edit_from_trajectory, generate_edits
+    from core.tiny_model import build_tiny_flux_pipeline
 
     loaded = load_model(ModelSpec(model="tiny-random", device=device))
     pipeline = loaded.pipeline
+    stock_pipeline = build_tiny_flux_pipeline().to(loaded.device)  # same weights, untouched by the project
+    stock_pipeline.set_progress_bar_config(disable=True)
     fresh = lambda: FluxModel(pipeline, loaded.model_id, loaded.device, loaded.dtype)  # noqa: E731 (cold caches)
     noise = shared_noise(42, loaded.image_tokens(size, size), loaded.latent_channels, loaded.device, loaded.dtype)
     results: dict = {}
 
     def stock():
-        return pipeline(prompt=PROMPTS, latents=noise.expand(len(PROMPTS), -1, -1), height=size, width=size,
+        return stock_pipeline(prompt=PROMPTS, latents=noise.expand(len(PROMPTS), -1, -1), height=size, width=size,
                         num_inference_steps=steps, guidance_scale=3.5).images
 
     def project():
@@ -90,11 +94,9 @@ def in_process(size: int, steps: int, pairs: int, device: str) -> dict:
     new_prompts = [f"a photo of a {animal} in a garden" for animal in ("dog", "cat", "bird")]
 
     def one_call_each():
-        encoder = fresh().prompt_encoder
         with torch.no_grad():
             for prompt in new_prompts:
                 pipeline.encode_prompt(prompt=prompt, prompt_2=None, device=loaded.device, max_sequence_length=512)
-        return encoder
 
     results["encode 3 new prompts: one call each vs one batched call"] = interleaved(
         one_call_each, lambda: fresh().prompt_encoder.encode_batch(new_prompts, 512), pairs)

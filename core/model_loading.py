@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
@@ -106,7 +106,7 @@ def _load_pretrained(source: str, dtype: torch.dtype, spec: ModelSpec, is_local:
 class DeferredT5:
     """Loads a pretrained pipeline's T5 encoder on first use and places it as the memory mode says."""
 
-    pipeline: Any
+    pipeline: Any = field(repr=False)
     source: str
     dtype: torch.dtype
     spec: ModelSpec
@@ -190,16 +190,35 @@ def load_model(spec: ModelSpec) -> FluxModel:
     return loaded
 
 
+_PIPELINE_OFFLOADS = (MemoryMode.MODEL_CPU_OFFLOAD, MemoryMode.SEQUENTIAL_CPU_OFFLOAD)
+
+
+@contextmanager
+def _gpu_memory_errors() -> Iterator[None]:
+    try:
+        yield
+    except torch.cuda.OutOfMemoryError:
+        raise ModelLoadError(
+            "the model does not fit in GPU memory: choose --weights fp8, --memory-mode group-offload or --cpu-offload"
+        ) from None
+
+
+def _offload_pipeline(pipeline, device: torch.device, memory_mode: MemoryMode) -> None:
+    """diffusers' whole-pipeline offload hooks (applied again, they cover components loaded since)."""
+    if memory_mode is MemoryMode.MODEL_CPU_OFFLOAD:
+        pipeline.enable_model_cpu_offload(device=device)
+    else:
+        pipeline.enable_sequential_cpu_offload(device=device)
+
+
 def _place(pipeline, device: torch.device, memory_mode: MemoryMode) -> torch.device:
     """Move weights per the memory mode; return the device tensors must be sent to."""
     if device.type == "cpu":
         pipeline.to(device)
         return device
-    try:
-        if memory_mode is MemoryMode.MODEL_CPU_OFFLOAD:
-            pipeline.enable_model_cpu_offload(device=device)
-        elif memory_mode is MemoryMode.SEQUENTIAL_CPU_OFFLOAD:
-            pipeline.enable_sequential_cpu_offload(device=device)
+    with _gpu_memory_errors():
+        if memory_mode in _PIPELINE_OFFLOADS:
+            _offload_pipeline(pipeline, device, memory_mode)
         else:
             if memory_mode is MemoryMode.GROUP_OFFLOAD:
                 pipeline.transformer.enable_group_offload(
@@ -210,26 +229,16 @@ def _place(pipeline, device: torch.device, memory_mode: MemoryMode) -> torch.dev
                 pipeline.transformer.to(device)
             pipeline.vae.to(device)
             offload_text_encoders_between_prompts(pipeline, device)
-    except torch.cuda.OutOfMemoryError:
-        raise ModelLoadError(
-            "the model does not fit in GPU memory: choose --weights fp8, --memory-mode group-offload or --cpu-offload"
-        ) from None
     return device
 
 
 def _place_text_encoders(pipeline, device: torch.device, memory_mode: MemoryMode) -> None:
     """Place text encoders loaded after the rest of the pipeline as :func:`_place` would have."""
-    try:
-        if device.type == "cpu":
-            pipeline.text_encoder_2.to(device)
-        elif memory_mode is MemoryMode.MODEL_CPU_OFFLOAD:
-            pipeline.enable_model_cpu_offload(device=device)
-        elif memory_mode is MemoryMode.SEQUENTIAL_CPU_OFFLOAD:
-            pipeline.enable_sequential_cpu_offload(device=device)
+    if device.type == "cpu":
+        pipeline.text_encoder_2.to(device)
+        return
+    with _gpu_memory_errors():
+        if memory_mode in _PIPELINE_OFFLOADS:
+            _offload_pipeline(pipeline, device, memory_mode)
         else:
             offload_text_encoders_between_prompts(pipeline, device)
-    except torch.cuda.OutOfMemoryError:
-        raise ModelLoadError(
-            "the model does not fit in GPU memory: choose --weights fp8, --memory-mode group-offload or --cpu-offload"
-        ) from None
-    return device
