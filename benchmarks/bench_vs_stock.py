@@ -66,7 +66,9 @@ def in_process(size: int, steps: int, pairs: int, device: str) -> dict:
     pipeline = loaded.pipeline
     stock_pipeline = build_tiny_flux_pipeline().to(loaded.device)  # same weights, untouched by the project
     stock_pipeline.set_progress_bar_config(disable=True)
-    fresh = lambda: FluxModel(pipeline, loaded.model_id, loaded.device, loaded.dtype)  # noqa: E731 (cold caches)
+    def fresh() -> FluxModel:  # the same weights with empty caches
+        return FluxModel(pipeline, loaded.model_id, loaded.device, loaded.dtype)
+
     noise = shared_noise(42, loaded.image_tokens(size, size), loaded.latent_channels, loaded.device, loaded.dtype)
     results: dict = {}
 
@@ -86,8 +88,10 @@ def in_process(size: int, steps: int, pairs: int, device: str) -> dict:
     generated = generate_edits(loaded, PROMPTS, height=size, width=size, seed=42, vital_layers=(0, 1, 3),
                                steps=steps)
     source, picture = generated.trajectories[1], generated.images[1]
-    re_edit = lambda image: edit_from_trajectory(loaded, source, ["a photo of a cat"], vital_layers=(0, 1, 3),  # noqa: E731
-                                                 source_image=image)
+
+    def re_edit(image):
+        return edit_from_trajectory(loaded, source, ["a photo of a cat"], vital_layers=(0, 1, 3), source_image=image)
+
     results["re-edit: row 0 decoded vs picture known"] = interleaved(lambda: re_edit(None), lambda: re_edit(picture),
                                                                      pairs)
 
@@ -154,7 +158,8 @@ def whole_processes(size: int, steps: int, runs: int) -> dict:
                 walls[name].append(_median_wall(command, 1, env))
     for name, times in walls.items():
         results[name] = round(statistics.median(times), 3)
-    results["edit --help / import torch"] = round(results["main.py edit --help"] / results["python -c 'import torch'"], 3)
+    torch_import = results["python -c 'import torch'"]
+    results["edit --help / import torch"] = round(results["main.py edit --help"] / torch_import, 3)
     results["whole edit / stock driver"] = round(
         results["main.py edit (stable flow, same prompts, size, steps)"] / results["stock FluxPipeline driver"], 3)
     return results

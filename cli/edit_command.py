@@ -11,7 +11,14 @@ from cli.speed_arguments import add_speed_arguments, apply_speed_arguments
 from core import method_defaults as defaults
 from core.errors import ParameterError
 from core.images import DEFAULT_MAX_PIXELS, load_image, resize_to_working_size
-from core.method_defaults import GENERATED_GUIDANCE, GENERATED_STEPS, MAX_SEQUENCE_LENGTH, NUDGING, REAL_EDIT_GUIDANCE, REAL_STEPS
+from core.method_defaults import (
+    GENERATED_GUIDANCE,
+    GENERATED_STEPS,
+    MAX_SEQUENCE_LENGTH,
+    NUDGING,
+    REAL_EDIT_GUIDANCE,
+    REAL_STEPS,
+)
 from core.vital_layers import parse_vital_layers
 
 # The options are defined without torch, so --help and usage errors are instant; run() loads the engine.
@@ -68,14 +75,15 @@ def _add_method_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--vital-layers", default=None,
                        help="[stable-flow] global block indices to inject, e.g. 0,1,17,18 (default: the model's set)")
     group.add_argument("--n-max", type=int, default=None,
-                       help=f"[flowedit] edit only the last N_MAX steps (default {defaults.FLOWEDIT_N_MAX} of {defaults.FLOWEDIT_STEPS}, "
-                            "the same share of other step counts)")
+                       help=f"[flowedit] edit only the last N_MAX steps (default {defaults.FLOWEDIT_N_MAX} of "
+                            f"{defaults.FLOWEDIT_STEPS}, the same share of other step counts)")
     group.add_argument("--n-min", type=int, default=None,
                        help=f"[flowedit] finish with N_MIN plain target steps (default {defaults.FLOWEDIT_N_MIN})")
     group.add_argument("--n-avg", type=int, default=None,
                        help=f"[flowedit] noise draws averaged per step (default {defaults.FLOWEDIT_N_AVG})")
     group.add_argument("--source-guidance", type=float, default=None,
-                       help=f"[flowedit, flowalign] guidance of the source prompt (default {defaults.FLOWEDIT_SOURCE_GUIDANCE})")
+                       help="[flowedit, flowalign] guidance of the source prompt (default "
+                            f"{defaults.FLOWEDIT_SOURCE_GUIDANCE})")
     group.add_argument("--target-guidance", type=float, default=None,
                        help=f"[flowedit, flowalign, dual] guidance of the edit prompts (default "
                             f"{defaults.FLOWEDIT_TARGET_GUIDANCE}; dual: {defaults.DUAL_TARGET_GUIDANCE})")

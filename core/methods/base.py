@@ -35,7 +35,7 @@ class EditRequest:
     params: Mapping[str, Any] = field(default_factory=dict)
     max_sequence_length: int = 512
     vital_layers: Optional[tuple[int, ...]] = None
-    source_image: Optional[Image.Image] = None
+    source_image: Optional[Image.Image] = field(default=None, compare=False)
 
 
 @dataclass
