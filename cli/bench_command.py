@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
 import numpy as np
 from PIL import Image
@@ -21,7 +20,6 @@ from core.model_loading import load_model
 from core.speed_options import parse_speed_config
 from core.vital_layers import vital_layers_for
 
-HELP = "measure per-step and whole-edit time and peak memory against stock FluxPipeline"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

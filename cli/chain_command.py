@@ -7,6 +7,7 @@ from pathlib import Path
 
 from cli.model_options import add_model_arguments, model_spec_from_args
 from cli.output_paths import check_output_folder, output_path
+from cli.speed_arguments import add_speed_arguments, apply_speed_arguments
 from cli.terminal_progress import TerminalProgress
 from core.errors import ParameterError
 from core.engine import check_seed
@@ -23,7 +24,6 @@ from core.session.session_editing import DEFAULT_METHOD, EditSession
 from core.stable_flow import MAX_SEQUENCE_LENGTH
 from core.vital_layers import parse_vital_layers
 
-HELP = "apply edits one after another, each on the previous result, and save the session"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -52,6 +52,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--latent-cache-gb", type=float, default=DEFAULT_LATENT_CACHE_BYTES / 1000**3,
                         help="size cap of the disk cache of photo inversions (default %(default)g GB)")
     add_model_arguments(parser)
+    add_speed_arguments(parser)
 
 
 def _check(args: argparse.Namespace) -> None:
@@ -90,6 +91,7 @@ def run(args: argparse.Namespace) -> int:
     control = JobControl(on_progress=progress)
     try:
         model = load_model(model_spec_from_args(args))
+        apply_speed_arguments(model, args)
         engine = cached_engine(model, cache_bytes_from_gb(args.latent_cache_gb))
         edits = list(args.edits)
         if args.prompt is not None:

@@ -20,7 +20,6 @@ from core.methods.base import EditRequest
 from core.model_loading import load_model
 from core.stable_flow import MAX_SEQUENCE_LENGTH
 
-HELP = "edit one photo with several methods and write each result and a labelled grid"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -30,7 +30,6 @@ from core.vital_registry import register_vital_layers
 from core.vital_report import build_result, read_result, write_result
 from core.vital_scores import DEFAULT_TOP_K, check_selection
 
-HELP = "find the vital layers of a FLUX-architecture model by bypassing each block in turn"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -4,26 +4,29 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cli.model_options import add_model_arguments, model_spec_from_args
 from cli.output_paths import check_output_folder, output_path
-from cli.reverse_edit import reverse_edits
-from cli.terminal_progress import TerminalProgress
-from core.engine import Engine, validate_request
-from core.latent_cache import cached_engine
+from cli.speed_arguments import add_speed_arguments, apply_speed_arguments
+from core import method_defaults as defaults
 from core.errors import ParameterError
-from core.image_files import save_png, side_by_side
 from core.images import DEFAULT_MAX_PIXELS, load_image, resize_to_working_size
 from core.size_rules import check_pixel_budget
-from core.masks import check_edit_mask, load_mask_file, mask_array
-from core.methods import METHODS, dual, flowalign, flowedit, sdedit
-from core.methods.base import EditRequest, EditResult
-from core.model_loading import load_model
-from core.progress import JobControl
-from core.stable_flow import GENERATED_GUIDANCE, GENERATED_STEPS, MAX_SEQUENCE_LENGTH, NUDGING, REAL_EDIT_GUIDANCE, REAL_STEPS
+from core.method_defaults import (
+    GENERATED_GUIDANCE,
+    GENERATED_STEPS,
+    MAX_SEQUENCE_LENGTH,
+    NUDGING,
+    REAL_EDIT_GUIDANCE,
+    REAL_STEPS,
+)
 from core.vital_layers import parse_vital_layers
 
-HELP = "edit a generated image or a photo with Stable Flow or another editing method"
+# The options are defined without torch, so --help and usage errors are instant; run() loads the engine.
+if TYPE_CHECKING:
+    from core.engine import Engine
+    from core.methods.base import EditRequest, EditResult
 
 # The options each method takes; an option given for another method is refused.
 METHOD_OPTIONS: dict[str, tuple[str, ...]] = {
@@ -44,7 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--input-image", "--input_img_path", type=Path, default=None,
                         help="a photo to edit (omit to edit a generated image)")
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--method", choices=list(METHODS), default="stable-flow",
+    parser.add_argument("--method", choices=list(METHOD_OPTIONS), default="stable-flow",
                         help="editing method (default %(default)s); each takes only its own options below")
     parser.add_argument("--height", type=int, default=1024, help="generated image height")
     parser.add_argument("--width", type=int, default=1024, help="generated image width")
@@ -53,48 +56,53 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mask", type=Path, default=None, metavar="PATH",
                         help="edit only where this black-and-white image is white (the photo's size or its working "
                              "size); every other pixel keeps the photo's own value")
+    parser.add_argument("--preview", action="store_true",
+                        help="fast preview: at most 128 text tokens and a quarter of the steps (at least 4); the "
+                             "files say so; run again without --preview for full quality")
     _add_method_arguments(parser)
     add_model_arguments(parser)
+    add_speed_arguments(parser)
 
 
 def _add_method_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("method options (the methods in brackets take them)")
     group.add_argument("--steps", type=int, default=None,
                        help=f"[all] sampling steps (stable-flow: {GENERATED_STEPS} generated, {REAL_STEPS} for a "
-                            f"photo; flowedit, flowalign, sdedit, dual: {flowedit.STEPS})")
+                            f"photo; flowedit, flowalign, sdedit, dual: {defaults.FLOWEDIT_STEPS})")
     group.add_argument("--inversion-steps", type=int, default=None,
                        help=f"[stable-flow] inversion steps for a photo (default {REAL_STEPS}; editing uses as many)")
     group.add_argument("--guidance", type=float, default=None,
                        help=f"[stable-flow, sdedit] guidance of the edit rows (stable-flow: {GENERATED_GUIDANCE} "
-                            f"generated, {REAL_EDIT_GUIDANCE} for a photo; sdedit: {sdedit.GUIDANCE})")
+                            f"generated, {REAL_EDIT_GUIDANCE} for a photo; sdedit: {defaults.SDEDIT_GUIDANCE})")
     group.add_argument("--nudging", type=float, default=None,
                        help=f"[stable-flow, dual] latent nudging before inversion (stable-flow: {NUDGING}, "
-                            f"dual: {dual.NUDGING})")
+                            f"dual: {defaults.DUAL_NUDGING})")
     group.add_argument("--vital-layers", default=None,
                        help="[stable-flow] global block indices to inject, e.g. 0,1,17,18 (default: the model's set)")
     group.add_argument("--n-max", type=int, default=None,
-                       help=f"[flowedit] edit only the last N_MAX steps (default {flowedit.N_MAX} of {flowedit.STEPS}, "
-                            "the same share of other step counts)")
+                       help=f"[flowedit] edit only the last N_MAX steps (default {defaults.FLOWEDIT_N_MAX} of "
+                            f"{defaults.FLOWEDIT_STEPS}, the same share of other step counts)")
     group.add_argument("--n-min", type=int, default=None,
-                       help=f"[flowedit] finish with N_MIN plain target steps (default {flowedit.N_MIN})")
+                       help=f"[flowedit] finish with N_MIN plain target steps (default {defaults.FLOWEDIT_N_MIN})")
     group.add_argument("--n-avg", type=int, default=None,
-                       help=f"[flowedit] noise draws averaged per step (default {flowedit.N_AVG})")
+                       help=f"[flowedit] noise draws averaged per step (default {defaults.FLOWEDIT_N_AVG})")
     group.add_argument("--source-guidance", type=float, default=None,
-                       help=f"[flowedit, flowalign] guidance of the source prompt (default {flowedit.SOURCE_GUIDANCE})")
+                       help="[flowedit, flowalign] guidance of the source prompt (default "
+                            f"{defaults.FLOWEDIT_SOURCE_GUIDANCE})")
     group.add_argument("--target-guidance", type=float, default=None,
                        help=f"[flowedit, flowalign, dual] guidance of the edit prompts (default "
-                            f"{flowedit.TARGET_GUIDANCE}; dual: {dual.TARGET_GUIDANCE})")
+                            f"{defaults.FLOWEDIT_TARGET_GUIDANCE}; dual: {defaults.DUAL_TARGET_GUIDANCE})")
     group.add_argument("--zeta", type=float, default=None,
-                       help=f"[flowalign] trajectory regulariser weight per step (default {flowalign.ZETA})")
+                       help=f"[flowalign] trajectory regulariser weight per step (default {defaults.FLOWALIGN_ZETA})")
     group.add_argument("--true-cfg", type=float, default=None,
                        help="[flowalign] true classifier-free guidance weight, source prompt as negative (default off)")
     group.add_argument("--reverse", action="store_true",
                        help="[flowalign] then edit the result back with the prompts swapped and print PSNR and "
                             "mean absolute error against the original")
     group.add_argument("--strength", type=float, default=None,
-                       help=f"[sdedit] how far to noise the source, in (0, 1] (default {sdedit.STRENGTH})")
+                       help=f"[sdedit] how far to noise the source, in (0, 1] (default {defaults.SDEDIT_STRENGTH})")
     group.add_argument("--inversion-guidance", type=float, default=None,
-                       help=f"[dual] guidance of the inversion (default {dual.INVERSION_GUIDANCE})")
+                       help=f"[dual] guidance of the inversion (default {defaults.DUAL_INVERSION_GUIDANCE})")
 
 
 def check_method_options(args: argparse.Namespace) -> None:
@@ -130,6 +138,10 @@ def _stable_flow_params(args: argparse.Namespace) -> dict:
 
 def build_request(args: argparse.Namespace, params: dict) -> EditRequest:
     """Read and check everything cheap (prompts, image, sizes, parameters) before any model is loaded."""
+    from core.engine import validate_request
+    from core.masks import check_edit_mask, load_mask_file, mask_array
+    from core.methods.base import EditRequest
+
     if len(args.prompts) < 2:
         raise ParameterError("give at least two prompts: first the one describing the image, then one or more edits")
     check_pixel_budget(args.max_pixels)
@@ -153,6 +165,8 @@ def build_request(args: argparse.Namespace, params: dict) -> EditRequest:
 
 def write_results(output_dir: Path, images, recipe: dict) -> None:
     """``0.png`` (the source), ``1.png``... (the edits) with their recipes, and ``grid.png``."""
+    from core.image_files import save_png, side_by_side
+
     output_dir.mkdir(parents=True, exist_ok=True)
     for index, image in enumerate(images):
         save_png(image, output_dir / f"{index}.png", {**recipe, "row": index})
@@ -161,16 +175,30 @@ def write_results(output_dir: Path, images, recipe: dict) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Validate everything cheap first, then load the model, edit and write the images."""
+    from cli.reverse_edit import reverse_edits
+    from core.image_files import save_png
+    from core.latent_cache import cached_engine
+    from core.model_loading import load_model
+
     request = build_request(args, method_params(args))
+    if args.preview:
+        from core.preview_mode import preview_request
+
+        request = preview_request(request)
     check_output_folder(args.output)
     model = load_model(model_spec_from_args(args))
+    apply_speed_arguments(model, args)
     engine = cached_engine(model)
     result = run_with_progress(engine, request)
     recipe = {"method": result.method, "model": model.model_id, "prompts": list(args.prompts), "seed": args.seed,
               "params": result.params, "source_image": args.input_image.name if args.input_image else None,
-              "mask": args.mask.name if args.mask else None}
+              "mask": args.mask.name if args.mask else None,
+              "max_sequence_length": request.max_sequence_length, "preview": args.preview}
     write_results(args.output, [result.source_image, *result.images], recipe)
     print(f"wrote {len(result.images) + 1} images and grid.png to {args.output}")
+    if args.preview:
+        print(f"fast preview ({request.max_sequence_length} text tokens, {result.params.get('steps')} steps): "
+              "run again without --preview for full quality")
     if args.reverse:
         for index, reverse in enumerate(reverse_edits(engine, request, result, run_with_progress), start=1):
             save_png(reverse.image, args.output / f"reverse-{index}.png", {**recipe, "reverse_of": index})
@@ -181,6 +209,9 @@ def run(args: argparse.Namespace) -> int:
 
 def run_with_progress(engine: Engine, request: EditRequest) -> EditResult:
     """Run one request with a terminal progress bar."""
+    from cli.terminal_progress import TerminalProgress
+    from core.progress import JobControl
+
     progress = TerminalProgress()
     try:
         return engine.run(request, JobControl(on_progress=progress))

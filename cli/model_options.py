@@ -1,16 +1,19 @@
-"""Command-line options shared by every command that loads a model."""
+"""Command-line options shared by every command that loads a model (defined without torch)."""
 
 from __future__ import annotations
 
 import argparse
 import os
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from core.devices import DEVICE_CHOICES, DTYPE_CHOICES, WEIGHT_CHOICES, MemoryMode
 from core.errors import ParameterError
-from core.model_loading import DEFAULT_MODEL_ID, ModelSpec
+from core.model_ids import DEFAULT_MODEL_ID
 from core.regular_files import read_regular_file
+
+if TYPE_CHECKING:
+    from core.model_loading import ModelSpec
 
 TOKEN_ENV = "HF_TOKEN"
 MAX_TOKEN_FILE_BYTES = 4096
@@ -63,6 +66,8 @@ def hf_token_from_args(args: argparse.Namespace) -> Optional[str]:
 
 def model_spec_from_args(args: argparse.Namespace) -> ModelSpec:
     """The ModelSpec the options describe."""
+    from core.model_loading import ModelSpec
+
     memory_mode = MemoryMode(args.memory_mode)
     if args.cpu_offload and memory_mode is MemoryMode.NONE:
         memory_mode = MemoryMode.MODEL_CPU_OFFLOAD

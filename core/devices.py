@@ -1,16 +1,20 @@
-"""Choosing the compute device, the precision and the memory mode."""
+"""Choosing the compute device, the precision and the memory mode.
+
+torch is imported inside the functions: the command line reads the choices without it.
+"""
 
 from __future__ import annotations
 
 from enum import Enum
-
-import torch
+from typing import TYPE_CHECKING
 
 from core.errors import ParameterError
 
+if TYPE_CHECKING:
+    import torch
+
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
 DTYPE_CHOICES = ("auto", "float32", "bfloat16", "float16")
-_DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
 
 class MemoryMode(str, Enum):
@@ -35,6 +39,8 @@ WEIGHT_CHOICES = ("model", "fp8")
 
 def cuda_unavailable_reason() -> str:
     """Why CUDA cannot be used here, in words a user understands."""
+    import torch
+
     if torch.version.cuda is None:
         return "CUDA not available: this is the CPU build of PyTorch"
     return "CUDA not available: no NVIDIA GPU or driver was found"
@@ -42,6 +48,8 @@ def cuda_unavailable_reason() -> str:
 
 def resolve_device(name: str) -> torch.device:
     """Turn ``auto|cpu|cuda|mps`` into a usable device, refusing ones that are absent."""
+    import torch
+
     if name not in DEVICE_CHOICES:
         raise ParameterError(f"unknown device '{name}': choose one of {', '.join(DEVICE_CHOICES)}")
     if name == "auto":
@@ -59,15 +67,19 @@ def resolve_device(name: str) -> torch.device:
 
 def resolve_dtype(name: str, device: torch.device) -> torch.dtype:
     """``auto`` is bfloat16 on GPUs (CUDA, MPS) and float32 on the CPU."""
+    import torch
+
     if name == "auto":
         return torch.float32 if device.type == "cpu" else torch.bfloat16
-    if name not in _DTYPES:
+    if name not in DTYPE_CHOICES:
         raise ParameterError(f"unknown precision '{name}': choose one of {', '.join(DTYPE_CHOICES)}")
-    return _DTYPES[name]
+    return getattr(torch, name)
 
 
 def describe_device(device: torch.device) -> str:
     """A one-line description of the device for logs and the status bar."""
+    import torch
+
     if device.type == "cuda":
         return f"CUDA: {torch.cuda.get_device_name(device)}"
     if device.type == "mps":

@@ -39,6 +39,10 @@ def validate_request(request: EditRequest) -> dict:
         check_prompt(prompt, f"edit prompt {index}")
     if request.image is not None and request.source is not None:
         raise ParameterError("an edit starts from a photo or from a known result, not both")
+    if request.source_image is not None and (
+        request.source is None or request.source_image.size != (request.source.width, request.source.height)
+    ):
+        raise ParameterError("a source picture goes with a known result of the same size")
     msl = request.max_sequence_length
     if isinstance(msl, bool) or not isinstance(msl, int) or not 1 <= msl <= MAX_SEQUENCE_LENGTH_LIMIT:
         raise ParameterError(f"max sequence length must be between 1 and {MAX_SEQUENCE_LENGTH_LIMIT} (got {msl})")

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
-from core.errors import InputImageError, ParameterError
+from core.errors import InputImageError
 from core.regular_files import open_regular_file
 from core.size_rules import MAX_SIDE, SIZE_MULTIPLE, check_pixel_budget
 

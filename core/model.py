@@ -13,6 +13,7 @@ from core.injection import block_layout
 from core.kv_cache import SourceKVStore
 from core.latents import image_position_ids, num_image_tokens
 from core.prompts import PromptEncoder
+from core.rotary_cache import cache_rotary_embeddings
 from core.schedule import Schedule, flux_schedule
 from core.text_encoder_placement import release_text_encoders
 from core.vital_layers import BlockLayout
@@ -61,6 +62,7 @@ class FluxModel:
 
     def __post_init__(self) -> None:
         self.prompt_encoder = PromptEncoder(self.pipeline, self.device, self.dtype)
+        cache_rotary_embeddings(self.pipeline.transformer)
 
     @property
     def identity(self) -> ModelIdentity:
@@ -99,7 +101,7 @@ class FluxModel:
     def conditioning(
         self, prompts: Sequence[str], guidance: Sequence[float], height: int, width: int, max_sequence_length: int
     ) -> Conditioning:
-        """Embeddings (encoded once per distinct prompt), guidance and position ids for a batch."""
+        """Embeddings (new distinct prompts encoded in one call), guidance and position ids for a batch."""
         tokens, pooled = self.prompt_encoder.encode_batch(prompts, max_sequence_length)
         release_text_encoders(self.pipeline)
         guidance_tensor = None

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Any, Iterator, Optional
 
 import torch
 
@@ -15,6 +16,7 @@ from core.errors import ModelLoadError, ParameterError
 from core.fp8_weights import check_fp8_device, transformer_to_fp8
 from core.text_encoder_placement import offload_text_encoders_between_prompts
 from core.model import FluxModel
+from core.model_ids import DEFAULT_MODEL_ID, KNOWN_MODELS  # noqa: F401 (re-exported)
 from core.tiny_model import (
     FLUX_DEV_RANDOM_ID,
     FLUX_DEV_SIZE,
@@ -23,11 +25,6 @@ from core.tiny_model import (
     build_random_flux_pipeline,
 )
 
-DEFAULT_MODEL_ID = "black-forest-labs/FLUX.1-dev"
-KNOWN_MODELS = {
-    "flux.1-dev": "black-forest-labs/FLUX.1-dev",
-    "flux.1-schnell": "black-forest-labs/FLUX.1-schnell",
-}
 log = logging.getLogger(__name__)
 
 
@@ -52,9 +49,9 @@ class ModelSpec:
         )
 
 
-def _load_pretrained(source: str, dtype: torch.dtype, spec: ModelSpec, is_local: bool):
-    # Imported here: huggingface_hub and diffusers' pipeline loading are only needed for real models.
-    from diffusers import FluxPipeline
+@contextmanager
+def _load_errors(spec: ModelSpec, is_local: bool) -> Iterator[None]:
+    """Turn the hub's and diffusers' loading errors into one-line :class:`ModelLoadError` s."""
     from huggingface_hub.errors import (
         GatedRepoError,
         LocalEntryNotFoundError,
@@ -64,7 +61,7 @@ def _load_pretrained(source: str, dtype: torch.dtype, spec: ModelSpec, is_local:
 
     name = spec.model
     try:
-        pipeline = FluxPipeline.from_pretrained(source, torch_dtype=dtype, token=spec.hf_token, revision=spec.revision)
+        yield
     except GatedRepoError:
         raise ModelLoadError(
             f"{name} is gated: accept its licence on its Hugging Face page, then pass --hf-token or run "
@@ -93,7 +90,42 @@ def _load_pretrained(source: str, dtype: torch.dtype, spec: ModelSpec, is_local:
             ) from None
         where = "folder" if is_local else "model"
         raise ModelLoadError(f"could not load the {where} '{name}': {_first_sentence(text, type(error).__name__)}") from None
-    return pipeline
+
+
+def _load_pretrained(source: str, dtype: torch.dtype, spec: ModelSpec, is_local: bool):
+    """The pipeline without its T5 encoder (about 9.5 GB in bf16): :class:`DeferredT5` loads it
+    when a prompt is not in the prompt cache."""
+    # Imported here: huggingface_hub and diffusers' pipeline loading are only needed for real models.
+    from diffusers import FluxPipeline
+
+    with _load_errors(spec, is_local):
+        return FluxPipeline.from_pretrained(source, torch_dtype=dtype, token=spec.hf_token, revision=spec.revision,
+                                            text_encoder_2=None)
+
+
+@dataclass
+class DeferredT5:
+    """Loads a pretrained pipeline's T5 encoder on first use and places it as the memory mode says."""
+
+    pipeline: Any = field(repr=False)
+    source: str
+    dtype: torch.dtype
+    spec: ModelSpec
+    is_local: bool
+    device: torch.device
+
+    def __call__(self) -> None:
+        """Load T5 into the pipeline unless it is there already."""
+        if self.pipeline.text_encoder_2 is not None:
+            return
+        from transformers import T5EncoderModel
+
+        with _load_errors(self.spec, self.is_local):
+            encoder = T5EncoderModel.from_pretrained(self.source, subfolder="text_encoder_2", dtype=self.dtype,
+                                                     token=self.spec.hf_token, revision=self.spec.revision)
+        encoder.eval()
+        self.pipeline.register_modules(text_encoder_2=encoder)
+        _place_text_encoders(self.pipeline, self.device, self.spec.memory_mode)
 
 
 _OFFLINE_MARKS = ("not fully cached", "outgoing traffic has been disabled", "Connection", "connect to")
@@ -129,6 +161,7 @@ def load_model(spec: ModelSpec) -> FluxModel:
     if spec.weights == "fp8":
         check_fp8_device(device)
     fingerprint = None
+    deferred = None  # (source, is_local) of a pretrained pipeline whose T5 loads on first use
     if model == TINY_MODEL_ID:
         pipeline = build_random_flux_pipeline(TINY_SIZE, dtype=dtype)
     elif model == FLUX_DEV_RANDOM_ID:
@@ -141,8 +174,10 @@ def load_model(spec: ModelSpec) -> FluxModel:
         pipeline = _load_pretrained(str(path), dtype, spec, is_local=True)
         model = str(path.resolve())
         fingerprint = folder_fingerprint(path)
+        deferred = (str(path), True)
     else:
         pipeline = _load_pretrained(model, dtype, spec, is_local=False)
+        deferred = (model, False)
 
     from diffusers import FluxTransformer2DModel
 
@@ -153,8 +188,33 @@ def load_model(spec: ModelSpec) -> FluxModel:
         transformer_to_fp8(pipeline.transformer, dtype)
     execution_device = _place(pipeline, device, spec.memory_mode)
     log.info("loaded %s on %s as %s (%s)", model, execution_device, dtype, spec.memory_mode.value)
-    return FluxModel(pipeline=pipeline, model_id=model, device=execution_device, dtype=dtype, revision=spec.revision,
-                     weights=spec.weights, fingerprint=fingerprint)
+    loaded = FluxModel(pipeline=pipeline, model_id=model, device=execution_device, dtype=dtype, revision=spec.revision,
+                       weights=spec.weights, fingerprint=fingerprint)
+    if deferred is not None:
+        source, is_local = deferred
+        loaded.prompt_encoder.load_text_encoders = DeferredT5(pipeline, source, dtype, spec, is_local, device)
+    return loaded
+
+
+_PIPELINE_OFFLOADS = (MemoryMode.MODEL_CPU_OFFLOAD, MemoryMode.SEQUENTIAL_CPU_OFFLOAD)
+
+
+@contextmanager
+def _gpu_memory_errors() -> Iterator[None]:
+    try:
+        yield
+    except torch.cuda.OutOfMemoryError:
+        raise ModelLoadError(
+            "the model does not fit in GPU memory: choose --weights fp8, --memory-mode group-offload or --cpu-offload"
+        ) from None
+
+
+def _offload_pipeline(pipeline, device: torch.device, memory_mode: MemoryMode) -> None:
+    """diffusers' whole-pipeline offload hooks (applied again, they cover components loaded since)."""
+    if memory_mode is MemoryMode.MODEL_CPU_OFFLOAD:
+        pipeline.enable_model_cpu_offload(device=device)
+    else:
+        pipeline.enable_sequential_cpu_offload(device=device)
 
 
 def _place(pipeline, device: torch.device, memory_mode: MemoryMode) -> torch.device:
@@ -162,11 +222,9 @@ def _place(pipeline, device: torch.device, memory_mode: MemoryMode) -> torch.dev
     if device.type == "cpu":
         pipeline.to(device)
         return device
-    try:
-        if memory_mode is MemoryMode.MODEL_CPU_OFFLOAD:
-            pipeline.enable_model_cpu_offload(device=device)
-        elif memory_mode is MemoryMode.SEQUENTIAL_CPU_OFFLOAD:
-            pipeline.enable_sequential_cpu_offload(device=device)
+    with _gpu_memory_errors():
+        if memory_mode in _PIPELINE_OFFLOADS:
+            _offload_pipeline(pipeline, device, memory_mode)
         else:
             if memory_mode is MemoryMode.GROUP_OFFLOAD:
                 pipeline.transformer.enable_group_offload(
@@ -177,8 +235,16 @@ def _place(pipeline, device: torch.device, memory_mode: MemoryMode) -> torch.dev
                 pipeline.transformer.to(device)
             pipeline.vae.to(device)
             offload_text_encoders_between_prompts(pipeline, device)
-    except torch.cuda.OutOfMemoryError:
-        raise ModelLoadError(
-            "the model does not fit in GPU memory: choose --weights fp8, --memory-mode group-offload or --cpu-offload"
-        ) from None
     return device
+
+
+def _place_text_encoders(pipeline, device: torch.device, memory_mode: MemoryMode) -> None:
+    """Place text encoders loaded after the rest of the pipeline as :func:`_place` would have."""
+    if device.type == "cpu":
+        pipeline.text_encoder_2.to(device)
+        return
+    with _gpu_memory_errors():
+        if memory_mode in _PIPELINE_OFFLOADS:
+            _offload_pipeline(pipeline, device, memory_mode)
+        else:
+            offload_text_encoders_between_prompts(pipeline, device)

@@ -21,18 +21,22 @@ from core.progress import JobControl
 from core.schedule import Schedule, euler_step
 from core.trajectory import Trajectory
 
-GENERATED_STEPS = 15
-GENERATED_GUIDANCE = 3.5
-REAL_STEPS = 50
-REAL_EDIT_GUIDANCE = 3.0
-INVERSION_GUIDANCE = 1.0
-NUDGING = 1.15
-MAX_SEQUENCE_LENGTH = 512
+# Re-exported: the defaults live in core/method_defaults.py, which the command line reads without torch.
+from core.method_defaults import (
+    GENERATED_GUIDANCE,
+    GENERATED_STEPS,
+    INVERSION_GUIDANCE,
+    MAX_SEQUENCE_LENGTH,
+    NUDGING,
+    REAL_EDIT_GUIDANCE,
+    REAL_STEPS,
+)
 
 
 @dataclass
 class EditOutput:
-    """Decoded images and latent trajectories, one per batch row (row 0 is the source)."""
+    """Images and latent trajectories, one per batch row (row 0 is the source: decoded, or
+    the source's picture when the caller knew it)."""
 
     images: list[Image.Image]
     trajectories: list[Trajectory]
@@ -117,6 +121,17 @@ def decode_with_progress(
     return images
 
 
+def decode_rows(
+    model: FluxModel, latents: torch.Tensor, height: int, width: int, control: JobControl,
+    source_image: Optional[Image.Image] = None,
+) -> list[Image.Image]:
+    """Images of every row of ``latents``; with the source's picture known, row 0 is that
+    picture and only the edit rows are decoded."""
+    if source_image is None:
+        return decode_with_progress(model, latents, height, width, control)
+    return [source_image, *decode_with_progress(model, latents[1:], height, width, control)]
+
+
 def generate_edits(
     model: FluxModel,
     prompts: Sequence[str],
@@ -192,13 +207,15 @@ def edit_from_trajectory(
     control: Optional[JobControl] = None,
     kv_store: Optional[SourceKVStore] = None,
     blend: Optional[LatentBlend] = None,
+    source_image: Optional[Image.Image] = None,
 ) -> EditOutput:
     """Edit an image whose trajectory is known (inverted photo or earlier result), 1.3 step 5.
 
     Every row starts at ``source.latents[0]``; row 0 uses the source's prompt and guidance
     and is pinned to the trajectory after each step; rows 1.. are the edits. With a
     ``kv_store`` the source row's vital-layer K/V are recorded on the first edit of a
-    source and replayed on later ones (identical results, fewer rows computed).
+    source and replayed on later ones (identical results, fewer rows computed). With
+    ``source_image`` (the photo, or the earlier result's picture) row 0 is not decoded.
     """
     control = control or JobControl()
     prompts = [source.prompt, *edit_prompts]
@@ -216,7 +233,7 @@ def edit_from_trajectory(
         source_kv = SourceKVSession(kv_store, kv_store.source(key, vital_layers), model.device)
     history = sample_with_injection(model, start, cond, schedule, vital_layers, control, source=source,
                                     source_kv=source_kv, blend=blend)
-    images = decode_with_progress(model, history[-1], height, width, control)
+    images = decode_rows(model, history[-1], height, width, control, source_image)
     trajectories = _trajectories(history, schedule, prompts, guidances, height, width)
     return EditOutput(images, trajectories, prompts, vital_layers,
                       kv_replayed_steps=source_kv.replayed_steps if source_kv is not None else 0)
@@ -251,7 +268,7 @@ def edit_image(
         )
     output = edit_from_trajectory(
         model, inverted, prompts[1:], vital_layers=vital_layers, edit_guidance=edit_guidance,
-        max_sequence_length=max_sequence_length, control=control,
+        max_sequence_length=max_sequence_length, control=control, source_image=image,
     )
     output.source_trajectory = inverted
     return output

@@ -17,6 +17,8 @@ def offload_text_encoders_between_prompts(pipeline, device: torch.device) -> Non
     """Keep the text encoders on the CPU and let them onto ``device`` only while they run."""
     hooks = []
     for encoder in (pipeline.text_encoder, pipeline.text_encoder_2):
+        if encoder is None:  # T5 not loaded yet (see core.model_loading.DeferredT5)
+            continue
         encoder.to("cpu")
         _, hook = cpu_offload_with_hook(encoder, execution_device=device)
         hooks.append(hook)

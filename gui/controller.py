@@ -225,8 +225,10 @@ class EditorController(QObject):
         s = self.settings
         if not s.model:
             return None
+        from core.speed_options import speed_config
+
         return ModelChoice(s.model, s.device, s.precision, s.memory_mode, s.weights, kv_cache_gb=s.kv_cache_gb,
-                           hf_token=self._hf_token)
+                           speed=speed_config(s.compile_transformer, s.attention_backend), hf_token=self._hf_token)
 
     def set_model(self, model: str, hf_token: Optional[str] = None) -> None:
         """Use ``model`` from now on (saved in the settings; the token stays in memory only)."""

@@ -24,6 +24,7 @@ class ModelChoice:
     memory_mode: str = "none"
     weights: str = "model"
     kv_cache_gb: float = 0.0  # memory for re-edit K/V replay (core/kv_cache.py); 0 turns it off
+    speed: str = "eager"  # a core.speed_options configuration
     hf_token: Optional[str] = field(default=None, repr=False, compare=False)
 
 

@@ -33,6 +33,8 @@ class AppSettings:
     memory_mode: str = "none"
     weights: str = "model"
     kv_cache_gb: float = field(default_factory=default_kv_cache_gb)  # a quarter of the free host memory
+    compile_transformer: bool = False  # regional torch.compile (core/speed_options.py)
+    attention_backend: str = "native"
     cache_folder: str = ""
     cache_size_gb: float = 20.0
     default_steps: int = 0

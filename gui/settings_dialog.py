@@ -7,6 +7,7 @@ from typing import Optional
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
+    QCheckBox,
     QDialogButtonBox,
     QDoubleSpinBox,
     QFileDialog,
@@ -27,6 +28,7 @@ MEMORY_MODE_LABELS = {
     "group-offload": "Group offload (streams the transformer's blocks; less memory)",
     "sequential-cpu-offload": "Sequential offload (least GPU memory, much slower)",
 }
+ATTENTION_BACKENDS = ("native", "_native_cudnn", "_native_efficient", "flash", "sage", "xformers")
 WEIGHT_LABELS = {
     "model": "As stored in the model",
     "fp8": "FP8 transformer weights (about half the GPU memory)",
@@ -84,6 +86,11 @@ class SettingsDialog(QDialog):
         self.default_steps.setRange(0, 500)
         self.default_steps.setSpecialValueText("Method default")
         self.default_steps.setValue(settings.default_steps)
+        self.compile = QCheckBox("Compile the model (faster steps after a one-off compilation per image size)", self)
+        self.compile.setChecked(settings.compile_transformer)
+        self.attention = _choices(self, dict.fromkeys((*ATTENTION_BACKENDS, settings.attention_backend)),
+                                  {"native": "PyTorch (native)"}, settings.attention_backend)
+        self.attention.setToolTip("diffusers' attention backend; others need their package and a GPU")
 
         form = QFormLayout(self)
         form.addRow("Device", self.device)
@@ -95,8 +102,10 @@ class SettingsDialog(QDialog):
         form.addRow("Cache folder", folder_row)
         form.addRow("Latent cache size", self.cache_size)
         form.addRow("Default steps", self.default_steps)
-        note = QLabel("Device, precision, weights, memory mode and re-edit memory take effect with the next edit "
-                      "(the model reloads).")
+        form.addRow("Speed", self.compile)
+        form.addRow("Attention", self.attention)
+        note = QLabel("Device, precision, weights, memory mode, re-edit memory and speed take effect with the next "
+                      "edit (the model reloads).")
         note.setObjectName("hint")
         note.setWordWrap(True)
         form.addRow(note)
@@ -127,3 +136,5 @@ class SettingsDialog(QDialog):
         settings.cache_folder = self.cache_folder.text().strip()
         settings.cache_size_gb = float(self.cache_size.value())
         settings.default_steps = int(self.default_steps.value())
+        settings.compile_transformer = self.compile.isChecked()
+        settings.attention_backend = self.attention.currentData()

@@ -36,6 +36,9 @@ def load_flux_model(choice: ModelChoice):
                                  weights=choice.weights))
     if choice.kv_cache_gb > 0:
         model.source_kv_store = SourceKVStore(device_budget=0, host_budget=int(choice.kv_cache_gb * 1024**3))
+    from core.speed_options import apply_speed_options
+
+    apply_speed_options(model, choice.speed)
     return model
 
 
@@ -144,6 +147,11 @@ class EngineWorker(QObject):
             if image is not None:
                 self.preview.emit(job.id, image)
 
+        from core.speed_options import compile_watch
+
+        watch = compile_watch(self._model)
+        if watch is not None:  # the status bar says "Compiling" while torch compiles for a new size
+            watch.listener = lambda starting: self.progress.emit(job.id, "compile", 0 if starting else 1, 1)
         result = engine.run(job.request, JobControl(on_progress=on_progress, cancel=job.cancel))
         job.cancel.raise_if_cancelled()
         return job.finish(result, self._model) if job.finish else result

@@ -26,6 +26,8 @@ class EditRequest:
     ``mask`` (float32, working height x width, 1 = edit, 0 = keep) restricts the edit
     (ALGORITHMS.md section 5); the engine composites the decoded edits over ``keep``, the
     working-size pixels to keep (default: ``image``, else the source's picture).
+    ``source_image``, the picture of a known ``source`` when the caller has it, saves
+    decoding it.
     """
 
     method: str
@@ -41,6 +43,7 @@ class EditRequest:
     vital_layers: Optional[tuple[int, ...]] = None
     mask: Optional[np.ndarray] = field(default=None, compare=False)
     keep: Optional[Image.Image] = None
+    source_image: Optional[Image.Image] = field(default=None, compare=False)
 
 
 @dataclass

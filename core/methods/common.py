@@ -112,7 +112,9 @@ def prepare_source(model: FluxModel, request: EditRequest, control: JobControl) 
     if request.source is not None:
         known = request.source
         latent = known.latents[-1:].to(device=model.device, dtype=torch.float32)
-        image = decode_with_progress(model, latent, known.height, known.width, control)[0]
+        image = request.source_image
+        if image is None:
+            image = decode_with_progress(model, latent, known.height, known.width, control)[0]
         return Source(latent, known.height, known.width, image, known)
     return generate_source(model, request, control)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
+from core import method_defaults as defaults
 from core.cached_inversion import cached_inversion
 from core.latent_mask import LatentBlend
 from core.methods.base import EditRequest, EditResult, InversionStore
@@ -15,10 +16,10 @@ from core.model import FluxModel
 from core.progress import JobControl
 from core.trajectory import Trajectory
 
-STEPS = 28
-INVERSION_GUIDANCE = 1.0
-TARGET_GUIDANCE = 3.5
-NUDGING = 1.0  # no nudging: the plain baseline
+STEPS = defaults.DUAL_STEPS
+INVERSION_GUIDANCE = defaults.DUAL_INVERSION_GUIDANCE
+TARGET_GUIDANCE = defaults.DUAL_TARGET_GUIDANCE
+NUDGING = defaults.DUAL_NUDGING  # no nudging: the plain baseline
 
 
 class DualMethod:

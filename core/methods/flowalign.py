@@ -8,6 +8,7 @@ from typing import Any, Optional, Sequence
 
 import torch
 
+from core import method_defaults as defaults
 from core.methods.base import EditRequest, EditResult, InversionStore
 from core.latent_mask import LatentBlend
 from core.methods.common import StepNoise, run_latent_edit
@@ -15,12 +16,10 @@ from core.methods.params import merge_params, require_int, require_non_negative
 from core.model import FluxModel
 from core.progress import JobControl
 
-STEPS = 28
-ZETA = 0.01
-# FlowAlign's reference code targets SD3; on FLUX we use FlowEdit's tuned guidance pair so
-# the two methods compare on equal terms.
-SOURCE_GUIDANCE = 1.5
-TARGET_GUIDANCE = 5.5
+STEPS = defaults.FLOWALIGN_STEPS
+ZETA = defaults.FLOWALIGN_ZETA
+SOURCE_GUIDANCE = defaults.FLOWALIGN_SOURCE_GUIDANCE  # FlowEdit's pair, see core/method_defaults.py
+TARGET_GUIDANCE = defaults.FLOWALIGN_TARGET_GUIDANCE
 
 
 @torch.no_grad()

@@ -7,6 +7,7 @@ from typing import Any, Optional, Sequence
 
 import torch
 
+from core import method_defaults as defaults
 from core.methods.base import EditRequest, EditResult, InversionStore
 from core.latent_mask import LatentBlend
 from core.methods.common import StepNoise, euler_sample, noised_source, run_latent_edit
@@ -15,12 +16,12 @@ from core.model import FluxModel
 from core.progress import JobControl
 
 # The FLUX settings of FlowEdit's reference code.
-STEPS = 28
-N_MAX = 24
-N_MIN = 0
-N_AVG = 1
-SOURCE_GUIDANCE = 1.5
-TARGET_GUIDANCE = 5.5
+STEPS = defaults.FLOWEDIT_STEPS
+N_MAX = defaults.FLOWEDIT_N_MAX
+N_MIN = defaults.FLOWEDIT_N_MIN
+N_AVG = defaults.FLOWEDIT_N_AVG
+SOURCE_GUIDANCE = defaults.FLOWEDIT_SOURCE_GUIDANCE
+TARGET_GUIDANCE = defaults.FLOWEDIT_TARGET_GUIDANCE
 
 
 @torch.no_grad()

@@ -9,6 +9,7 @@ import torch
 
 from core.latent_mask import LatentBlend
 from core.latents import shared_noise
+from core import method_defaults as defaults
 from core.methods.base import EditRequest, EditResult, InversionStore
 from core.methods.common import edit_result, euler_sample, noised_source, prepare_source, trajectory_of
 from core.methods.params import merge_params, require_fraction, require_int, require_non_negative
@@ -17,9 +18,9 @@ from core.progress import JobControl
 from core.schedule import Schedule
 from core.trajectory import Trajectory
 
-STEPS = 28
-STRENGTH = 0.8
-GUIDANCE = 3.5
+STEPS = defaults.SDEDIT_STEPS
+STRENGTH = defaults.SDEDIT_STRENGTH
+GUIDANCE = defaults.SDEDIT_GUIDANCE
 
 
 def first_step(schedule: Schedule, strength: float) -> int:

@@ -68,15 +68,13 @@ class StableFlowMethod:
                               self.name, params)
 
         source = request.source
-        source_image = request.image
         if source is None:
             source = self._inversion(model, request, params, control, store)
         output = edit_from_trajectory(model, source, targets, vital_layers=layers, edit_guidance=params["guidance"],
                                       max_sequence_length=msl, control=control, kv_store=model.source_kv_store,
-                                      blend=blend)
-        if source_image is None:
-            source_image = output.images[0]
-        return EditResult(output.images[1:], output.trajectories[1:], source_image, source, self.name, params,
+                                      blend=blend,
+                                      source_image=request.image if request.image is not None else request.source_image)
+        return EditResult(output.images[1:], output.trajectories[1:], output.images[0], source, self.name, params,
                           kv_replay_share=output.kv_replayed_steps / source.num_steps)
 
     def _inversion(self, model, request: EditRequest, params, control: JobControl, store):

@@ -119,7 +119,7 @@ class EditSession:
         image = self.tree.image(node_id)
         start: dict[str, Any] = {"image": image}
         if trajectory is not None and trajectory.prompt == source_prompt:
-            start = {"source": trajectory}
+            start = {"source": trajectory, "source_image": image}
         if mask is not None:
             if mask.size != image.size:
                 raise ParameterError(f"the mask is {mask.width}x{mask.height} but the image is "

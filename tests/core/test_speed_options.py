@@ -40,3 +40,26 @@ def test_flux_dev_random_has_the_full_flux_dev_architecture():
     assert sum(p.numel() for p in transformer.parameters()) == 11_901_408_320
     assert transformer.config.joint_attention_dim == 4096 and transformer.config.pooled_projection_dim == 768
     assert pipeline.vae_scale_factor == 8
+
+
+def test_user_choices_compose_a_configuration():
+    from core.speed_options import speed_config
+
+    assert speed_config() == "eager"
+    assert speed_config(True) == "compile"
+    assert speed_config(False, "flash") == "attn=flash"
+    assert parse_speed_config(speed_config(True, "_native_cudnn")) == ["attn=_native_cudnn", "compile"]
+
+
+def test_the_compile_watch_announces_each_new_input_shape_once():
+    from core.speed_options import CompileWatch
+
+    layer = torch.nn.Linear(4, 4)
+    watch = CompileWatch()
+    layer.register_forward_pre_hook(watch.before, with_kwargs=True)
+    layer.register_forward_hook(watch.after, with_kwargs=True)
+    events = []
+    watch.listener = events.append
+    for rows in (1, 1, 2, 1, 2):
+        layer(input=torch.zeros(rows, 4))
+    assert events == [True, False, True, False]  # rows=1 then rows=2, each once

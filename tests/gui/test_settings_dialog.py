@@ -51,3 +51,33 @@ def test_re_edit_budget_reaches_the_loaded_model():
     with_budget = load_flux_model(ModelChoice("tiny-random", device="cpu", kv_cache_gb=1.0))
     assert with_budget.source_kv_store.host_budget == 1024**3
     assert load_flux_model(ModelChoice("tiny-random", device="cpu")).source_kv_store is None
+
+
+def test_speed_settings_are_saved_reach_the_model_and_a_bad_backend_is_one_line(qtbot, window):
+    from core.errors import ParameterError
+    from gui.jobs import ModelChoice
+    from gui.worker import load_flux_model
+
+    dialog = SettingsDialog(window.settings, window)
+    assert not dialog.compile.isChecked() and dialog.attention.currentData() == "native"
+    dialog.compile.setChecked(True)
+    dialog.attention.setCurrentIndex(dialog.attention.findData("flash"))
+    dialog.apply_to(window.settings)
+    save_settings(window.settings)
+    saved = load_settings()
+    assert (saved.compile_transformer, saved.attention_backend) == (True, "flash")
+    assert window.controller.model_choice().speed == "attn=flash+compile"
+
+    window.settings.compile_transformer, window.settings.attention_backend = False, "native"
+    assert window.controller.model_choice().speed == "eager"
+    model = load_flux_model(ModelChoice("tiny-random", device="cpu", speed="attn=_native_math"))
+    assert model.pipeline.transformer.transformer_blocks[0].attn.processor is not None
+    try:
+        import pytest
+
+        with pytest.raises(ParameterError, match="attention backend 'no-such' is not available"):
+            load_flux_model(ModelChoice("tiny-random", device="cpu", speed="attn=no-such"))
+    finally:
+        from core.speed_options import apply_speed_options
+
+        apply_speed_options(model, "eager")

@@ -1,0 +1,42 @@
+"""Default parameters of every editing method, importable without torch.
+
+The command line shows them in its help before any model library is loaded; each method
+module takes its defaults from here.
+"""
+
+from __future__ import annotations
+
+# Stable Flow (core/stable_flow.py, ALGORITHMS.md section 1)
+GENERATED_STEPS = 15
+GENERATED_GUIDANCE = 3.5
+REAL_STEPS = 50
+REAL_EDIT_GUIDANCE = 3.0
+INVERSION_GUIDANCE = 1.0
+NUDGING = 1.15
+MAX_SEQUENCE_LENGTH = 512
+
+# FlowEdit (core/methods/flowedit.py)
+FLOWEDIT_STEPS = 28
+FLOWEDIT_N_MAX = 24
+FLOWEDIT_N_MIN = 0
+FLOWEDIT_N_AVG = 1
+FLOWEDIT_SOURCE_GUIDANCE = 1.5
+FLOWEDIT_TARGET_GUIDANCE = 5.5
+
+# FlowAlign (core/methods/flowalign.py). Its reference code targets SD3; on FLUX it uses
+# FlowEdit's tuned guidance pair so the two methods compare on equal terms.
+FLOWALIGN_STEPS = 28
+FLOWALIGN_ZETA = 0.01
+FLOWALIGN_SOURCE_GUIDANCE = FLOWEDIT_SOURCE_GUIDANCE
+FLOWALIGN_TARGET_GUIDANCE = FLOWEDIT_TARGET_GUIDANCE
+
+# SDEdit (core/methods/sdedit.py)
+SDEDIT_STEPS = 28
+SDEDIT_STRENGTH = 0.8
+SDEDIT_GUIDANCE = 3.5
+
+# ODE inversion, "dual" (core/methods/dual.py); nudging 1 = none: the plain baseline
+DUAL_STEPS = 28
+DUAL_INVERSION_GUIDANCE = 1.0
+DUAL_TARGET_GUIDANCE = 3.5
+DUAL_NUDGING = 1.0

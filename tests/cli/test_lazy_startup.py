@@ -1,0 +1,53 @@
+"""The command line answers --help and usage errors without loading torch or the model libraries."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cli.app import COMMANDS, run_cli
+
+ROOT = Path(__file__).resolve().parents[2]
+HEAVY = ("torch", "diffusers", "transformers")
+PROBE = (
+    "import json, sys, main\n"
+    "code = main.main(sys.argv[1:])\n"
+    f"print(json.dumps({{'code': code, 'heavy': [name for name in {HEAVY!r} if name in sys.modules]}}))\n"
+)
+
+
+def _probe(*argv: str) -> tuple[dict, subprocess.CompletedProcess]:
+    done = subprocess.run([sys.executable, "-c", PROBE, *argv], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+    return json.loads(done.stdout.strip().splitlines()[-1]), done
+
+
+@pytest.mark.parametrize("argv, code", [
+    (["--help"], 0),
+    (["edit", "--help"], 0),
+    (["edit", "--prompts", "a dog", "a cat"], 2),  # --output missing
+    (["edit", "--prompts", "a", "b", "--output", "o", "--method", "nope"], 2),
+])
+def test_help_and_usage_errors_import_no_model_library(argv, code):
+    result, done = _probe(*argv)
+    assert result == {"code": code, "heavy": []}, done.stderr
+    if code:
+        assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_every_command_has_its_full_help(name, capsys):
+    assert run_cli([name, "--help"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"usage: main.py {name}") and "--" in out
+
+
+def test_the_edit_methods_are_the_engines_methods():
+    from cli.edit_command import METHOD_OPTIONS
+    from core.methods import METHODS
+
+    assert list(METHOD_OPTIONS) == list(METHODS)
