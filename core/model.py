@@ -10,6 +10,7 @@ from diffusers import FluxPipeline
 
 from core.injection import block_layout
 from core.kv_cache import SourceKVStore
+from core.memory_auto import Placement
 from core.latents import image_position_ids, num_image_tokens
 from core.prompts import PromptEncoder
 from core.schedule import Schedule, flux_schedule
@@ -51,6 +52,9 @@ class FluxModel:
     device: torch.device
     dtype: torch.dtype
     revision: Optional[str] = None
+    # How the weights were placed (core/memory_auto.py) and why, for the status bar.
+    placement: Optional[Placement] = None
+    placement_reason: str = ""
     prompt_encoder: PromptEncoder = field(init=False)
     transformer_calls: int = field(default=0, init=False)
     # Recorded source-row K/V for re-edits (see core/kv_cache.py); None turns the speed-up off.

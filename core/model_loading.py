@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Optional
 
@@ -12,6 +12,7 @@ import torch
 from core.devices import WEIGHT_CHOICES, MemoryMode, resolve_device, resolve_dtype
 from core.errors import ModelLoadError, ParameterError
 from core.fp8_weights import transformer_to_fp8
+from core.memory_auto import EditShape, Placement, card_memory, choose_placement
 from core.text_encoder_placement import offload_text_encoders_between_prompts
 from core.model import FluxModel
 from core.tiny_model import (
@@ -37,7 +38,7 @@ class ModelSpec:
     model: str = DEFAULT_MODEL_ID
     device: str = "auto"
     dtype: str = "auto"
-    memory_mode: MemoryMode = MemoryMode.NONE
+    memory_mode: MemoryMode = MemoryMode.AUTO
     hf_token: Optional[str] = None
     revision: Optional[str] = None
     weights: str = "model"  # "model" keeps the checkpoint's precision; "fp8" stores transformer weights in FP8
@@ -118,13 +119,21 @@ def _looks_like_path(model: str) -> bool:
     return model.startswith((".", "/", "~")) or "\\" in model or Path(model).expanduser().exists() or model.count("/") > 1
 
 
-def load_model(spec: ModelSpec) -> FluxModel:
-    """Load and place the model; raises :class:`ModelLoadError` with a one-line reason."""
+def load_model(spec: ModelSpec, shape: Optional[EditShape] = None) -> FluxModel:
+    """Load and place the model; raises :class:`ModelLoadError` with a one-line reason.
+
+    The automatic memory mode is resolved here for ``shape`` (default: one 1024x1024 edit).
+    """
     device = resolve_device(spec.device)
     dtype = resolve_dtype(spec.dtype, device)
     model = KNOWN_MODELS.get(spec.model.lower(), spec.model)
     if spec.weights not in WEIGHT_CHOICES:
         raise ParameterError(f"unknown weight precision '{spec.weights}': choose one of {', '.join(WEIGHT_CHOICES)}")
+    reason = f"memory mode {spec.memory_mode.value}"
+    if spec.memory_mode is MemoryMode.AUTO:
+        choice = choose_placement(card_memory(device), shape or EditShape(), spec.weights)
+        spec = replace(spec, memory_mode=choice.placement.mode, weights=choice.placement.weights)
+        reason = choice.reason
     if model == TINY_MODEL_ID:
         pipeline = build_random_flux_pipeline(TINY_SIZE, dtype=dtype)
     elif model == FLUX_DEV_RANDOM_ID:
@@ -148,7 +157,8 @@ def load_model(spec: ModelSpec) -> FluxModel:
         transformer_to_fp8(pipeline.transformer)
     execution_device = _place(pipeline, device, spec.memory_mode)
     log.info("loaded %s on %s as %s (%s)", model, execution_device, dtype, spec.memory_mode.value)
-    return FluxModel(pipeline=pipeline, model_id=model, device=execution_device, dtype=dtype, revision=spec.revision)
+    return FluxModel(pipeline=pipeline, model_id=model, device=execution_device, dtype=dtype, revision=spec.revision,
+                     placement=Placement(spec.memory_mode, spec.weights), placement_reason=reason)
 
 
 def _place(pipeline, device: torch.device, memory_mode: MemoryMode) -> torch.device:

@@ -3,7 +3,7 @@
 import numpy as np
 import torch
 
-from core.devices import MemoryMode
+from core.devices import PLACED_MODES, MemoryMode
 from core.fp8_weights import Fp8Linear
 from core.memory_estimate import estimate_peak_gb, memory_table
 from core.model_loading import ModelSpec, load_model
@@ -61,4 +61,4 @@ def test_estimates_rank_the_modes_and_find_a_24gb_mode():
     assert (estimate_peak_gb(MemoryMode.SEQUENTIAL_CPU_OFFLOAD) < estimate_peak_gb(MemoryMode.GROUP_OFFLOAD)
             < estimate_peak_gb(MemoryMode.MODEL_CPU_OFFLOAD) < none)
     assert estimate_peak_gb(MemoryMode.MODEL_CPU_OFFLOAD, height=2048, width=2048) > estimate_peak_gb(MemoryMode.MODEL_CPU_OFFLOAD)
-    assert len(memory_table()) == 2 * len(MemoryMode)
+    assert len(memory_table()) == 2 * len(PLACED_MODES)
