@@ -50,12 +50,16 @@ def test_three_edits_with_different_prompts_compile_only_during_the_first(compil
     assert counter.frame_count == after_first
 
 
-def test_re_edits_replaying_recorded_source_kv_stop_compiling_after_the_first_replay(compiled):
+def test_re_edits_replaying_recorded_source_kv_settle_and_never_hit_the_recompile_limit(compiled):
+    """Replays run the edit rows alone (a new batch size); dynamo settles within the first
+    two replays (a dimension seen with two sizes is compiled once more as dynamic). Before
+    the K/V hook ran outside the graph, every vital layer and step recompiled until the
+    recompile limit (an error here)."""
     engine, counter = compiled
     photo = _photo(3)
-    _edit(engine, photo, "a photo", "a photo of snow")  # records the source's K/V
-    _edit(engine, photo, "a photo", "a photo of rain")  # first replay: the edit rows alone, a new batch size
+    for weather in ("snow", "rain", "fog"):  # records the source's K/V, then two replays
+        _edit(engine, photo, "a photo", f"a photo of {weather}")
     warm = counter.frame_count
-    _edit(engine, photo, "a photo", "a photo of fog")
     _edit(engine, photo, "a photo", "a photo of a storm")
+    _edit(engine, photo, "a photo", "a photo of a rainbow")
     assert counter.frame_count == warm
