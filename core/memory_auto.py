@@ -121,7 +121,7 @@ def choose_placement(
 ) -> AutoChoice:
     """The fastest rung that fits ``card`` for ``shape``; "none" without a CUDA card."""
     if card is None:
-        return AutoChoice(Placement(MemoryMode.NONE, weights), "automatic memory: everything in memory (no CUDA GPU)")
+        return AutoChoice(Placement(MemoryMode.NONE, weights), "everything in memory (automatic: no CUDA GPU)")
     ladder = _ladder(weights)
     have = f"this card has {card.available_gb:.0f} GB free"
     for index, placement in enumerate(ladder):

@@ -129,8 +129,9 @@ def load_model(spec: ModelSpec, shape: Optional[EditShape] = None) -> FluxModel:
     model = KNOWN_MODELS.get(spec.model.lower(), spec.model)
     if spec.weights not in WEIGHT_CHOICES:
         raise ParameterError(f"unknown weight precision '{spec.weights}': choose one of {', '.join(WEIGHT_CHOICES)}")
-    reason = f"memory mode {spec.memory_mode.value}"
-    if spec.memory_mode is MemoryMode.AUTO:
+    if spec.memory_mode is not MemoryMode.AUTO:
+        reason = f"{Placement(spec.memory_mode, spec.weights).label} (as set)"
+    else:
         choice = choose_placement(card_memory(device), shape or EditShape(), spec.weights)
         spec = replace(spec, memory_mode=choice.placement.mode, weights=choice.placement.weights)
         reason = choice.reason

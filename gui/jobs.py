@@ -21,7 +21,7 @@ class ModelChoice:
     model: str
     device: str = "auto"
     precision: str = "auto"
-    memory_mode: str = "none"
+    memory_mode: str = "auto"
     weights: str = "model"
     kv_cache_gb: float = 0.0  # memory for re-edit K/V replay (core/kv_cache.py); 0 turns it off
     hf_token: Optional[str] = field(default=None, repr=False, compare=False)

@@ -29,7 +29,7 @@ class AppSettings:
     model: str = ""
     device: str = "auto"
     precision: str = "auto"
-    memory_mode: str = "none"
+    memory_mode: str = "auto"
     weights: str = "model"
     kv_cache_gb: float = 2.0
     cache_folder: str = ""
