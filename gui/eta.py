@@ -11,6 +11,7 @@ PHASE_NAMES = {
     "edit": "Editing",
     "sample": "Sampling",
     "decode": "Decoding",
+    "check": "Checking the inversion",
 }
 
 

@@ -57,6 +57,7 @@ class EditJob:
     request: "EditRequest"
     cancel: "CancelToken"
     finish: Optional[Callable[["EditResult", Any], Any]] = field(default=None, compare=False)
+    check_inversion: bool = False  # sample a photo's inversion back and report its PSNR (core/inversion_check.py)
 
 
 Job = LoadModelJob | EditJob
