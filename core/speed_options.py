@@ -8,9 +8,13 @@ A configuration is a ``+``-joined list, e.g. ``fused-qkv+attn=flash+compile``:
 - ``compile``: regional ``torch.compile`` of the repeated transformer blocks, so the first
   run compiles one block of each kind instead of the whole model.
 ``compile`` cannot be undone in a process; the others are reset by applying ``eager``.
+Its backend is inductor unless ``SFS_COMPILE_BACKEND`` names another (the GPU check's CPU
+dry run uses ``eager``: the same graphs and guards, without generating kernels).
 """
 
 from __future__ import annotations
+
+import os
 
 from core.errors import ParameterError
 from core.model import FluxModel
@@ -43,5 +47,6 @@ def apply_speed_options(model: FluxModel, config: str) -> None:
     except (ValueError, RuntimeError, ImportError) as error:
         raise ParameterError(f"attention backend '{backend}' is not available here: {error}") from None
     if "compile" in parts and not getattr(transformer, "_sfs_compiled", False):
-        transformer.compile_repeated_blocks(fullgraph=False)
+        backend = os.environ.get("SFS_COMPILE_BACKEND", "inductor")
+        transformer.compile_repeated_blocks(fullgraph=False, backend=backend)
         transformer._sfs_compiled = True
