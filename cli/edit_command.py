@@ -16,6 +16,7 @@ from core.inversion_check import InversionCheck, check_inversion
 from core.images import DEFAULT_MAX_PIXELS, load_image, resize_to_working_size
 from core.methods import METHODS, dual, flowalign, flowedit, get_method, sdedit
 from core.methods.base import EditRequest, EditResult
+from core.memory_auto import EditShape
 from core.model_loading import load_model
 from core.progress import JobControl
 from core.stable_flow import GENERATED_GUIDANCE, GENERATED_STEPS, MAX_SEQUENCE_LENGTH, NUDGING, REAL_EDIT_GUIDANCE, REAL_STEPS
@@ -163,7 +164,7 @@ def run(args: argparse.Namespace) -> int:
     """Validate everything cheap first, then load the model, edit and write the images."""
     request = build_request(args, method_params(args))
     args.output.mkdir(parents=True, exist_ok=True)
-    model = load_model(model_spec_from_args(args))
+    model = load_model(model_spec_from_args(args), EditShape.of_request(request))
     engine = cached_engine(model)
     result = run_with_progress(engine, request)
     recipe = {"method": result.method, "model": model.model_id, "prompts": list(args.prompts), "seed": args.seed,

@@ -157,7 +157,7 @@ def load_model(spec: ModelSpec, shape: Optional[EditShape] = None) -> FluxModel:
     if spec.weights == "fp8":
         transformer_to_fp8(pipeline.transformer)
     execution_device = _place(pipeline, device, spec.memory_mode)
-    log.info("loaded %s on %s as %s (%s)", model, execution_device, dtype, spec.memory_mode.value)
+    log.info("loaded %s on %s as %s; memory: %s", model, execution_device, dtype, reason)
     return FluxModel(pipeline=pipeline, model_id=model, device=execution_device, dtype=dtype, revision=spec.revision,
                      placement=Placement(spec.memory_mode, spec.weights), placement_reason=reason)
 
