@@ -11,7 +11,7 @@ from PIL import Image
 from cli.model_options import add_model_arguments, model_spec_from_args
 from cli.output_paths import output_path
 from core.atomic import atomic_write_text
-from core.benchmark import BenchmarkReport, run_benchmark
+from core.benchmark import BenchmarkReport, cap_gpu_memory, run_benchmark
 from core.errors import device_memory_guard
 from core.size_rules import check_side
 from core.latent_cache import cache_bytes_from_gb
@@ -35,11 +35,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--kv-cache-gb", type=float, default=None,
                         help="host memory for the re-edit K/V (default: the editor's, a quarter of free memory)")
     parser.add_argument("--output", type=output_path, default=None, help="write the full results as JSON")
+    parser.add_argument("--gpu-memory-cap-gb", type=float, default=None,
+                        help="let this process use at most this much GPU memory (to measure a smaller card)")
     add_model_arguments(parser)
     parser.set_defaults(model="flux-dev-random")
 
 
-def _synthetic_photo(width: int, height: int) -> Image.Image:
+def synthetic_photo(width: int, height: int) -> Image.Image:
+    """A deterministic gradient-and-pattern photo to benchmark on (no file needed)."""
     y, x = np.mgrid[0:height, 0:width]
     pixels = np.stack([x * 255 // max(width - 1, 1), y * 255 // max(height - 1, 1), (x ^ y) & 255], axis=-1)
     return Image.fromarray(pixels.astype(np.uint8), "RGB")
@@ -72,9 +75,11 @@ def run(args: argparse.Namespace) -> int:
     kv_budget = None if args.kv_cache_gb is None else cache_bytes_from_gb(args.kv_cache_gb, "--kv-cache-gb")
     check_side("--height", args.height)
     check_side("--width", args.width)
+    if args.gpu_memory_cap_gb is not None:
+        cap_gpu_memory(args.gpu_memory_cap_gb)
     model = load_model(model_spec_from_args(args))
     layers = vital_layers_for(model.model_id, model.layout, args.vital_layers)
-    photo = _synthetic_photo(args.width, args.height)
+    photo = synthetic_photo(args.width, args.height)
     with device_memory_guard():
         reports = [run_benchmark(model, photo, steps=args.steps, vital_layers=layers, config=config,
                                  max_sequence_length=args.max_sequence_length, kv_budget_bytes=kv_budget)

@@ -26,11 +26,12 @@ from core.vital_layers import parse_vital_layers
 # The options are defined without torch, so --help and usage errors are instant; run() loads the engine.
 if TYPE_CHECKING:
     from core.engine import Engine
+    from core.inversion_check import InversionCheck
     from core.methods.base import EditRequest, EditResult
 
 # The options each method takes; an option given for another method is refused.
 METHOD_OPTIONS: dict[str, tuple[str, ...]] = {
-    "stable-flow": ("steps", "inversion_steps", "guidance", "nudging", "vital_layers"),
+    "stable-flow": ("steps", "inversion_steps", "guidance", "nudging", "vital_layers", "check_inversion"),
     "flowedit": ("steps", "n_max", "n_min", "n_avg", "source_guidance", "target_guidance"),
     "flowalign": ("steps", "zeta", "source_guidance", "target_guidance", "true_cfg", "reverse"),
     "sdedit": ("steps", "strength", "guidance"),
@@ -96,6 +97,10 @@ def _add_method_arguments(parser: argparse.ArgumentParser) -> None:
                        help=f"[flowalign] trajectory regulariser weight per step (default {defaults.FLOWALIGN_ZETA})")
     group.add_argument("--true-cfg", type=float, default=None,
                        help="[flowalign] true classifier-free guidance weight, source prompt as negative (default off)")
+    group.add_argument("--check-inversion", action="store_true",
+                       help="[stable-flow] sample the photo's inversion back with the source prompt, write "
+                            "inversion-check.png and print its PSNR against the photo (a low score: describe the "
+                            "photo better or use more steps)")
     group.add_argument("--reverse", action="store_true",
                        help="[flowalign] then edit the result back with the prompts swapped and print PSNR and "
                             "mean absolute error against the original")
@@ -120,6 +125,8 @@ def method_params(args: argparse.Namespace) -> dict:
     """The chosen method's parameters from the command line (None = the method's default)."""
     check_method_options(args)
     if args.method == "stable-flow":
+        if args.check_inversion and args.input_image is None:
+            raise ParameterError("--check-inversion checks the inversion of a photo: give --input-image")
         return _stable_flow_params(args)
     return {name: getattr(args, name) for name in METHOD_OPTIONS[args.method] if name != "reverse"}
 
@@ -178,6 +185,7 @@ def run(args: argparse.Namespace) -> int:
     from cli.reverse_edit import reverse_edits
     from core.image_files import save_png
     from core.latent_cache import cached_engine
+    from core.memory_auto import EditShape
     from core.model_loading import load_model
 
     request = build_request(args, method_params(args))
@@ -186,7 +194,7 @@ def run(args: argparse.Namespace) -> int:
 
         request = preview_request(request)
     check_output_folder(args.output)
-    model = load_model(model_spec_from_args(args))
+    model = load_model(model_spec_from_args(args), EditShape.of_request(request))
     apply_speed_arguments(model, args)
     engine = cached_engine(model)
     result = run_with_progress(engine, request)
@@ -199,12 +207,30 @@ def run(args: argparse.Namespace) -> int:
     if args.preview:
         print(f"fast preview ({request.max_sequence_length} text tokens, {result.params.get('steps')} steps): "
               "run again without --preview for full quality")
+    if args.check_inversion:
+        check = check_inversion_with_progress(model, request, result)
+        save_png(check.reconstruction, args.output / "inversion-check.png", {**recipe, "inversion_check": check.summary()})
+        print(f"{check.summary()}; wrote inversion-check.png")
     if args.reverse:
         for index, reverse in enumerate(reverse_edits(engine, request, result, run_with_progress), start=1):
             save_png(reverse.image, args.output / f"reverse-{index}.png", {**recipe, "reverse_of": index})
             print(f"reverse edit {index}: PSNR {reverse.psnr:.2f} dB, mean absolute error {reverse.mae:.2f} "
                   f"(of 255) against the original; wrote reverse-{index}.png")
     return 0
+
+
+def check_inversion_with_progress(model, request: EditRequest, result: EditResult) -> InversionCheck:
+    """The faithfulness check of a photo edit's inversion, with a terminal progress bar."""
+    from cli.terminal_progress import TerminalProgress
+    from core.inversion_check import check_inversion
+    from core.progress import JobControl
+
+    progress = TerminalProgress()
+    try:
+        return check_inversion(model, result.source_trajectory, request.image,
+                               max_sequence_length=request.max_sequence_length, control=JobControl(on_progress=progress))
+    finally:
+        progress.close()
 
 
 def run_with_progress(engine: Engine, request: EditRequest) -> EditResult:

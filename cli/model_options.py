@@ -28,7 +28,8 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--device", choices=DEVICE_CHOICES, default="auto")
     group.add_argument("--dtype", choices=DTYPE_CHOICES, default="auto",
                        help="auto = bfloat16 on a GPU, float32 on the CPU")
-    group.add_argument("--memory-mode", choices=[m.value for m in MemoryMode], default=MemoryMode.NONE.value)
+    group.add_argument("--memory-mode", choices=[m.value for m in MemoryMode], default=MemoryMode.AUTO.value,
+                       help="auto (default) picks the fastest mode whose expected peak fits the GPU")
     group.add_argument("--weights", choices=WEIGHT_CHOICES, default="model",
                        help="fp8 stores the transformer's weights in FP8 (half the memory of bf16)")
     group.add_argument("--cpu-offload", "--cpu_offload", action="store_true",
@@ -69,7 +70,7 @@ def model_spec_from_args(args: argparse.Namespace) -> ModelSpec:
     from core.model_loading import ModelSpec
 
     memory_mode = MemoryMode(args.memory_mode)
-    if args.cpu_offload and memory_mode is MemoryMode.NONE:
+    if args.cpu_offload and memory_mode in (MemoryMode.AUTO, MemoryMode.NONE):
         memory_mode = MemoryMode.MODEL_CPU_OFFLOAD
     return ModelSpec(model=args.model, device=args.device, dtype=args.dtype, memory_mode=memory_mode,
                      hf_token=hf_token_from_args(args), revision=args.revision, weights=args.weights)

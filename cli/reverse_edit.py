@@ -4,14 +4,13 @@ the edited image, and measure how close it comes to the original."""
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass
 from typing import Callable
 
-import numpy as np
 from PIL import Image
 
 from core.engine import Engine
+from core.image_metrics import mean_absolute_error, psnr
 from core.methods.base import EditRequest, EditResult
 
 
@@ -22,21 +21,6 @@ class ReverseEdit:
     image: Image.Image
     psnr: float
     mae: float
-
-
-def _pixels(image: Image.Image) -> np.ndarray:
-    return np.asarray(image.convert("RGB"), dtype=np.float64)
-
-
-def psnr(image: Image.Image, reference: Image.Image) -> float:
-    """Peak signal-to-noise ratio in dB over RGB values 0-255 (infinite for identical images)."""
-    mse = float(np.mean((_pixels(image) - _pixels(reference)) ** 2))
-    return math.inf if mse == 0 else 10 * math.log10(255.0**2 / mse)
-
-
-def mean_absolute_error(image: Image.Image, reference: Image.Image) -> float:
-    """Mean absolute difference of RGB values, on the 0-255 scale."""
-    return float(np.mean(np.abs(_pixels(image) - _pixels(reference))))
 
 
 def reverse_request(request: EditRequest, result: EditResult, index: int) -> EditRequest:

@@ -8,7 +8,7 @@ from typing import Optional
 from core.progress import ProgressEvent
 
 _PHASE_NAMES = {"invert": "inverting", "edit": "editing", "sample": "sampling", "encode": "encoding",
-                "decode": "decoding", "detect": "detecting"}
+                "decode": "decoding", "detect": "detecting", "check": "checking inversion"}
 
 
 class TerminalProgress:

@@ -25,9 +25,12 @@ class MemoryMode(str, Enum):
     - model-cpu-offload: each component comes to the GPU while it runs (diffusers);
     - group-offload: the transformer streams its blocks to the GPU one group at a time,
       overlapping transfers with compute (diffusers group offloading);
-    - sequential-cpu-offload: every layer is moved in as it runs (slowest, least memory).
+    - sequential-cpu-offload: every layer is moved in as it runs (slowest, least memory);
+    - auto: the fastest of these (with FP8 weights where needed) whose expected peak fits
+      the card, re-checked per edit (core/memory_auto.py); "none" on the CPU and MPS.
     """
 
+    AUTO = "auto"
     NONE = "none"
     MODEL_CPU_OFFLOAD = "model-cpu-offload"
     GROUP_OFFLOAD = "group-offload"
@@ -35,6 +38,8 @@ class MemoryMode(str, Enum):
 
 
 WEIGHT_CHOICES = ("model", "fp8")
+# The modes that place weights (every mode but AUTO, which chooses one of them).
+PLACED_MODES = tuple(mode for mode in MemoryMode if mode is not MemoryMode.AUTO)
 
 
 def cuda_unavailable_reason() -> str:

@@ -5,10 +5,17 @@ In every vital block, the image-token keys and values of every edit row (batch r
 modulation are untouched; non-vital blocks keep diffusers' own processor. The processors
 are installed on the stock ``FluxTransformer2DModel`` with ``attn.set_processor`` for the
 duration of a run and the originals are put back afterwards.
+
+For ``torch.compile`` (regional compile of the repeated blocks) the processors are made
+once per transformer and reused by every run, which only binds its own controller; and the
+recorded-K/V hook runs outside the compiled graph: inside it, the hook's per-layer and
+per-step integers would be baked into the graph, recompiling at every layer and step until
+the recompile limit silently sent the blocks back to eager mode.
 """
 
 from __future__ import annotations
 
+import weakref
 from contextlib import contextmanager
 from typing import Callable, Iterator, Optional
 
@@ -63,7 +70,7 @@ class VitalLayerAttnProcessor:
         start = controller.text_len if self.single_stream else 0
         source_key, source_value = key[:1, start:], value[:1, start:]
         if controller.source_kv_hook is not None:
-            source_key, source_value = controller.source_kv_hook(self.layer, source_key, source_value)
+            source_key, source_value = _run_source_kv_hook(self, source_key, source_value)
         if not controller.enabled:
             return key, value
         key, value = key.clone(), value.clone()
@@ -124,6 +131,31 @@ class VitalLayerAttnProcessor:
         return hidden_states, encoder_hidden_states
 
 
+@torch.compiler.disable
+def _run_source_kv_hook(
+    processor: VitalLayerAttnProcessor, key: torch.Tensor, value: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The controller's K/V hook for the processor's layer, run eagerly (see the module docstring)."""
+    return processor.controller.source_kv_hook(processor.layer, key, value)
+
+
+# transformer -> {global layer index: its processor}, made on first use and kept with the model.
+_PROCESSORS: "weakref.WeakKeyDictionary[FluxTransformer2DModel, dict[int, VitalLayerAttnProcessor]]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _processor(transformer: FluxTransformer2DModel, index: int, attn, single: bool) -> VitalLayerAttnProcessor:
+    """The transformer's one processor for layer ``index`` (created the first time)."""
+    processors = _PROCESSORS.setdefault(transformer, {})
+    if index not in processors:
+        processors[index] = VitalLayerAttnProcessor(InjectionController(), index, single)
+    processor = processors[index]
+    processor._attention_backend = getattr(attn.processor, "_attention_backend", None)
+    processor._parallel_config = getattr(attn.processor, "_parallel_config", None)
+    return processor
+
+
 def _attention_modules(transformer: FluxTransformer2DModel, layout: BlockLayout) -> list[tuple[int, object, bool]]:
     modules = [(i, block.attn, False) for i, block in enumerate(transformer.transformer_blocks)]
     modules += [(layout.num_double + i, block.attn, True) for i, block in enumerate(transformer.single_transformer_blocks)]
@@ -134,16 +166,16 @@ def _attention_modules(transformer: FluxTransformer2DModel, layout: BlockLayout)
 def vital_layer_injection(
     transformer: FluxTransformer2DModel, layers: tuple[int, ...], controller: InjectionController
 ) -> Iterator[InjectionController]:
-    """Install injection processors on ``layers`` (global indices) for the ``with`` body."""
+    """Install the transformer's injection processors on ``layers`` (global indices), bound to
+    ``controller``, for the ``with`` body."""
     layout = block_layout(transformer)
     chosen = set(layers)
     originals = []
     for index, attn, single in _attention_modules(transformer, layout):
         if index in chosen:
             originals.append((attn, attn.processor))
-            processor = VitalLayerAttnProcessor(controller, index, single)
-            processor._attention_backend = getattr(attn.processor, "_attention_backend", None)
-            processor._parallel_config = getattr(attn.processor, "_parallel_config", None)
+            processor = _processor(transformer, index, attn, single)
+            processor.controller = controller
             attn.set_processor(processor)
     try:
         yield controller

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.devices import MemoryMode
+from core.devices import PLACED_MODES, MemoryMode
 
 GB = 1024**3
 # FLUX.1-dev's real component sizes (parameters).
@@ -46,7 +46,9 @@ def estimate_peak_gb(
     dtype_bytes: int = 2,
     size: ModelSize = ModelSize(),
 ) -> float:
-    """Expected peak GPU memory in GiB of a Stable Flow edit in ``mode``."""
+    """Expected peak GPU memory in GiB of a Stable Flow edit in ``mode`` (not AUTO, which picks a mode)."""
+    if mode is MemoryMode.AUTO:
+        raise ValueError("the automatic memory mode has no estimate of its own: resolve it first")
     transformer = size.transformer * (1 if weights == "fp8" else dtype_bytes)
     encoders = (size.t5 + size.clip) * dtype_bytes
     vae = size.vae * dtype_bytes
@@ -71,5 +73,5 @@ def memory_table(height: int = 1024, width: int = 1024, size: ModelSize = ModelS
     return [
         (mode.value, weights, estimate_peak_gb(mode, height=height, width=width, weights=weights, size=size))
         for weights in ("model", "fp8")
-        for mode in MemoryMode
+        for mode in PLACED_MODES
     ]

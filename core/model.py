@@ -11,6 +11,7 @@ from diffusers import FluxPipeline
 from core.cache_keys import ModelIdentity
 from core.injection import block_layout
 from core.kv_cache import SourceKVStore
+from core.memory_auto import Placement
 from core.latents import image_position_ids, num_image_tokens
 from core.prompts import PromptEncoder
 from core.rotary_cache import cache_rotary_embeddings
@@ -55,6 +56,9 @@ class FluxModel:
     revision: Optional[str] = None
     weights: str = "model"  # "model" (the checkpoint's precision) or "fp8" (transformer weights stored in FP8)
     fingerprint: Optional[str] = None  # a local folder's weights (core.cache_keys.folder_fingerprint)
+    # How the weights were placed (core/memory_auto.py) and why, for the status bar.
+    placement: Optional[Placement] = None
+    placement_reason: str = ""
     prompt_encoder: PromptEncoder = field(init=False)
     transformer_calls: int = field(default=0, init=False)
     # Recorded source-row K/V for re-edits (see core/kv_cache.py); None turns the speed-up off.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
@@ -14,6 +14,7 @@ from core.cache_keys import folder_fingerprint
 from core.devices import WEIGHT_CHOICES, MemoryMode, resolve_device, resolve_dtype
 from core.errors import ModelLoadError, ParameterError
 from core.fp8_weights import check_fp8_device, transformer_to_fp8
+from core.memory_auto import EditShape, Placement, card_memory, choose_placement
 from core.text_encoder_placement import offload_text_encoders_between_prompts
 from core.model import FluxModel
 from core.model_ids import DEFAULT_MODEL_ID, KNOWN_MODELS  # noqa: F401 (re-exported)
@@ -35,7 +36,7 @@ class ModelSpec:
     model: str = DEFAULT_MODEL_ID
     device: str = "auto"
     dtype: str = "auto"
-    memory_mode: MemoryMode = MemoryMode.NONE
+    memory_mode: MemoryMode = MemoryMode.AUTO
     hf_token: Optional[str] = None
     revision: Optional[str] = None
     weights: str = "model"  # "model" keeps the checkpoint's precision; "fp8" stores transformer weights in FP8
@@ -151,13 +152,22 @@ def _looks_like_path(model: str) -> bool:
     return model.startswith((".", "/", "~")) or "\\" in model or Path(model).expanduser().exists() or model.count("/") > 1
 
 
-def load_model(spec: ModelSpec) -> FluxModel:
-    """Load and place the model; raises :class:`ModelLoadError` with a one-line reason."""
+def load_model(spec: ModelSpec, shape: Optional[EditShape] = None) -> FluxModel:
+    """Load and place the model; raises :class:`ModelLoadError` with a one-line reason.
+
+    The automatic memory mode is resolved here for ``shape`` (default: one 1024x1024 edit).
+    """
     device = resolve_device(spec.device)
     dtype = resolve_dtype(spec.dtype, device)
     model = KNOWN_MODELS.get(spec.model.lower(), spec.model)
     if spec.weights not in WEIGHT_CHOICES:
         raise ParameterError(f"unknown weight precision '{spec.weights}': choose one of {', '.join(WEIGHT_CHOICES)}")
+    if spec.memory_mode is not MemoryMode.AUTO:
+        reason = f"{Placement(spec.memory_mode, spec.weights).label} (as set)"
+    else:
+        choice = choose_placement(card_memory(device), shape or EditShape(), spec.weights)
+        spec = replace(spec, memory_mode=choice.placement.mode, weights=choice.placement.weights)
+        reason = choice.reason
     if spec.weights == "fp8":
         check_fp8_device(device)
     fingerprint = None
@@ -187,9 +197,10 @@ def load_model(spec: ModelSpec) -> FluxModel:
     if spec.weights == "fp8":
         transformer_to_fp8(pipeline.transformer, dtype)
     execution_device = _place(pipeline, device, spec.memory_mode)
-    log.info("loaded %s on %s as %s (%s)", model, execution_device, dtype, spec.memory_mode.value)
+    log.info("loaded %s on %s as %s; memory: %s", model, execution_device, dtype, reason)
     loaded = FluxModel(pipeline=pipeline, model_id=model, device=execution_device, dtype=dtype, revision=spec.revision,
-                       weights=spec.weights, fingerprint=fingerprint)
+                       weights=spec.weights, fingerprint=fingerprint,
+                       placement=Placement(spec.memory_mode, spec.weights), placement_reason=reason)
     if deferred is not None:
         source, is_local = deferred
         loaded.prompt_encoder.load_text_encoders = DeferredT5(pipeline, source, dtype, spec, is_local, device)

@@ -13,6 +13,9 @@ Compilation happens on the first call at each new input shape (image size, batch
 length) and is then reused for the model's life; torch keeps the compiled kernels in the
 app's cache folder (``torch-compile``), so a later process at the same size compiles much
 faster. A :class:`CompileWatch` tells its listener when a call compiles.
+
+Its backend is inductor unless ``SFS_COMPILE_BACKEND`` names another (the GPU check's CPU
+dry run uses ``eager``: the same graphs and guards, without generating kernels).
 """
 
 from __future__ import annotations
@@ -111,6 +114,7 @@ def apply_speed_options(model: FluxModel, config: str) -> None:
     if "compile" in parts and not getattr(transformer, "_sfs_compiled", False):
         # Set before the first compilation: torch reads it then (an explicit user setting wins).
         os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", str(cache_dir() / COMPILE_CACHE_FOLDER))
-        transformer.compile_repeated_blocks(fullgraph=False)
+        backend = os.environ.get("SFS_COMPILE_BACKEND", "inductor")
+        transformer.compile_repeated_blocks(fullgraph=False, backend=backend)
         transformer._sfs_compiled = True
         _install_compile_watch(transformer)

@@ -45,6 +45,7 @@ class WindowActions:
     redo: QAction
     run_edit: QAction
     cancel_edit: QAction
+    check_inversion: QAction
     settings: QAction
     zoom_in: QAction
     zoom_out: QAction
@@ -77,6 +78,7 @@ def build_menus(window, undo_stack) -> WindowActions:
         redo=redo,
         run_edit=a(window, "&Run Edit", window.run_edit, ("Ctrl+Return", "Ctrl+Enter"), "edit"),
         cancel_edit=a(window, "&Cancel Edit", window.cancel_edit, ("Esc",), "cancel"),
+        check_inversion=a(window, "Check &Inversion of Photos", window.toggle_inversion_check, checkable=True),
         settings=a(window, "Se&ttings…", window.open_settings, ("Ctrl+,",), "settings"),
         zoom_in=a(window, "Zoom &In", window.canvas.zoom_in, (QKeySequence.StandardKey.ZoomIn, "Ctrl+="), "zoom-in"),
         zoom_out=a(window, "Zoom &Out", window.canvas.zoom_out, (QKeySequence.StandardKey.ZoomOut,), "zoom-out"),
@@ -100,7 +102,7 @@ def build_menus(window, undo_stack) -> WindowActions:
     edit_menu = bar.addMenu("&Edit")
     edit_menu.addActions([actions.undo, actions.redo])
     edit_menu.addSeparator()
-    edit_menu.addActions([actions.run_edit, actions.cancel_edit])
+    edit_menu.addActions([actions.run_edit, actions.cancel_edit, actions.check_inversion])
     edit_menu.addSeparator()
     edit_menu.addAction(actions.settings)
     view_menu = bar.addMenu("&View")

@@ -82,6 +82,8 @@ class EditorController(QObject):
         self._edit_job: Optional[int] = None
         self._cancelling = False
         self._queued_edit: Optional[EditSettings] = None  # pressed Edit while the running one was cancelling
+        self.check_inversion = False  # Edit > Check Inversion of Photos
+        self._inversion_summary = ""
         self._load_job: Optional[int] = None
         self._hf_token: Optional[str] = None
         self._eta = EtaEstimator()
@@ -97,6 +99,7 @@ class EditorController(QObject):
         self.host.finished.connect(self._on_finished)
         self.host.failed.connect(self._on_failed)
         self.host.cancelled.connect(self._on_cancelled)
+        self.host.inversion_checked.connect(self._on_inversion_checked)
 
     # -- lifecycle -----------------------------------------------------------------------
     def start(self) -> None:
@@ -422,7 +425,9 @@ class EditorController(QObject):
         self._record_prompts(edit)
         s = self.settings
         cache = CacheChoice(s.cache_root(), max(1, int(s.cache_size_gb * 1000**3)))
-        job = EditJob(self.host.new_job_id(), choice, cache, request, self.host.new_cancel_token(), finish)
+        job = EditJob(self.host.new_job_id(), choice, cache, request, self.host.new_cancel_token(), finish,
+                      check_inversion=self.check_inversion)
+        self._inversion_summary = ""
         self._edit_job = job.id
         self._eta = EtaEstimator()
         self.host.submit(job)
@@ -529,6 +534,13 @@ class EditorController(QObject):
             return
         self.undo_stack.push(OperationCommand(operation, self.session.tree, applied=True))
         self.edit_finished.emit([node.id for node in operation.nodes])
+        if self._inversion_summary:
+            self.notice.emit(self._inversion_summary)
+
+    @Slot(int, str)
+    def _on_inversion_checked(self, job_id: int, summary: str) -> None:
+        if job_id == self._edit_job:
+            self._inversion_summary = summary
 
     @Slot(int, str)
     def _on_failed(self, job_id: int, message: str) -> None:

@@ -33,6 +33,7 @@ class EngineHost(QObject):
     finished = Signal(int, object)
     failed = Signal(int, str)
     cancelled = Signal(int)
+    inversion_checked = Signal(int, str)  # job id, one-line summary
     _submit = Signal(object)
 
     def __init__(self, model_loader: Optional[Callable[[ModelChoice], Any]] = None,
@@ -59,6 +60,7 @@ class EngineHost(QObject):
         worker.finished.connect(self._on_finished)
         worker.failed.connect(self._on_failed)
         worker.cancelled.connect(self._on_cancelled)
+        worker.inversion_checked.connect(self._on_inversion_checked)
 
     # -- lifecycle -----------------------------------------------------------------------
     def start(self) -> None:
@@ -130,6 +132,11 @@ class EngineHost(QObject):
     def _on_preview(self, job_id: int, image: QImage) -> None:
         if job_id in self._live:
             self.preview.emit(job_id, image)
+
+    @Slot(int, str)
+    def _on_inversion_checked(self, job_id: int, summary: str) -> None:
+        if job_id in self._live:
+            self.inversion_checked.emit(job_id, summary)
 
     @Slot(object)
     def _on_engine_ready(self, catalog: MethodCatalog) -> None:

@@ -15,9 +15,14 @@ DISK_FULL = "the disk is full: free some space or choose a folder on another dis
 log = logging.getLogger(__name__)
 
 
+def is_out_of_memory(error: BaseException) -> bool:
+    """Whether a job ran out of device memory (the engine raises its own error in place of torch's)."""
+    return isinstance(error, OutOfMemoryError)
+
+
 def describe_error(error: BaseException) -> str:
     """One line for the user; unexpected errors are logged with their traceback."""
-    if isinstance(error, OutOfMemoryError):  # the engine's, raised in place of torch's
+    if is_out_of_memory(error):
         return OUT_OF_MEMORY
     if isinstance(error, UserError):
         return str(error)

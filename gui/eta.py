@@ -12,6 +12,7 @@ PHASE_NAMES = {
     "sample": "Sampling",
     "decode": "Decoding",
     "compile": "Compiling the model for this size (once)",
+    "check": "Checking the inversion",
 }
 
 

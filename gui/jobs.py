@@ -21,7 +21,7 @@ class ModelChoice:
     model: str
     device: str = "auto"
     precision: str = "auto"
-    memory_mode: str = "none"
+    memory_mode: str = "auto"
     weights: str = "model"
     kv_cache_gb: float = 0.0  # memory for re-edit K/V replay (core/kv_cache.py); 0 turns it off
     speed: str = "eager"  # a core.speed_options configuration
@@ -58,6 +58,7 @@ class EditJob:
     request: "EditRequest"
     cancel: "CancelToken"
     finish: Optional[Callable[["EditResult", Any], Any]] = field(default=None, compare=False)
+    check_inversion: bool = False  # sample a photo's inversion back and report its PSNR (core/inversion_check.py)
 
 
 Job = LoadModelJob | EditJob

@@ -90,6 +90,10 @@ class MainWindow(QMainWindow):
         self._restore_layout()
         self._refresh_view(structure=True)
 
+    def toggle_inversion_check(self) -> None:
+        """Edit > Check Inversion: after each photo edit, sample its inversion back and show the PSNR."""
+        self.controller.check_inversion = self.menu_actions.check_inversion.isChecked()
+
     def _add_dock(self, name: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> None:
         dock = QDockWidget(title, self)
         dock.setObjectName(f"{name}Dock")  # saveState needs stable names

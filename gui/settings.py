@@ -30,7 +30,7 @@ class AppSettings:
     model: str = ""
     device: str = "auto"
     precision: str = "auto"
-    memory_mode: str = "none"
+    memory_mode: str = "auto"
     weights: str = "model"
     kv_cache_gb: float = field(default_factory=default_kv_cache_gb)  # a quarter of the free host memory
     compile_transformer: bool = False  # regional torch.compile (core/speed_options.py)

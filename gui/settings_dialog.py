@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from gui.settings import AppSettings
 
 MEMORY_MODE_LABELS = {
+    "auto": "Automatic (chooses the fastest mode that fits the GPU, for every edit)",
     "none": "Everything on the GPU (fastest)",
     "model-cpu-offload": "Model offload (less GPU memory, a little slower)",
     "group-offload": "Group offload (streams the transformer's blocks; less memory)",
@@ -116,9 +117,18 @@ class SettingsDialog(QDialog):
 
     def _show_peak_memory(self) -> None:
         from core.devices import MemoryMode
+        from core.memory_auto import LADDER, EditShape, peak_gb
         from core.memory_estimate import estimate_peak_gb
 
-        peak = estimate_peak_gb(MemoryMode(self.memory_mode.currentData()), weights=self.weights.currentData())
+        mode = MemoryMode(self.memory_mode.currentData())
+        if mode is MemoryMode.AUTO:
+            peaks = [peak_gb(rung, EditShape()) for rung in LADDER]
+            self.peak_memory.setText(
+                "Each edit gets the fastest mode whose expected peak fits the GPU's free memory (FLUX.1-dev at "
+                f"1024×1024: from about {max(peaks):g} GB down to {min(peaks):g} GB); the status bar says which. "
+                "On the CPU and Apple GPUs everything stays in memory.")
+            return
+        peak = estimate_peak_gb(mode, weights=self.weights.currentData())
         self.peak_memory.setText(f"Expected peak GPU memory with FLUX.1-dev at 1024×1024: about {peak:g} GB")
 
     def _browse(self) -> None:

@@ -3,7 +3,9 @@
 Jobs arrive by queued signal and run one at a time; progress, previews and results go
 back by signals carrying the job id. Cancellation is the job's thread-safe CancelToken,
 checked by the engine after every step. A failed job reports one line and the thread
-lives on. Torch and the engine are imported here, on the worker thread, so the window
+lives on. With the automatic memory mode every edit re-checks that the loaded placement
+fits it (core/memory_auto.py); an edit that runs out of GPU memory anyway is retried once
+with the next lower placement. Torch and the engine are imported here, on the worker thread, so the window
 never waits for them.
 """
 
@@ -12,12 +14,13 @@ from __future__ import annotations
 import gc
 import os
 import time
+from dataclasses import replace
 from typing import Any, Callable, Optional
 
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QImage
 
-from gui.error_messages import describe_error
+from gui.error_messages import describe_error, is_out_of_memory
 from gui.jobs import CacheChoice, EditJob, LoadModelJob, ModelChoice
 from gui.preview import PreviewMaker, request_size
 
@@ -63,6 +66,7 @@ class EngineWorker(QObject):
     finished = Signal(int, object)  # job id, payload
     failed = Signal(int, str)  # job id, one-line message
     cancelled = Signal(int)
+    inversion_checked = Signal(int, str)  # job id, one-line summary
 
     def __init__(self, model_loader: Callable[[ModelChoice], Any] = load_flux_model) -> None:
         super().__init__()
@@ -71,6 +75,8 @@ class EngineWorker(QObject):
         self._choice: Optional[ModelChoice] = None
         self._engine = None
         self._cache: Optional[CacheChoice] = None
+        self._placement = None  # core.memory_auto.Placement of the loaded model
+        self._placement_reason = ""
 
     @Slot()
     def start_engine(self) -> None:
@@ -103,20 +109,46 @@ class EngineWorker(QObject):
             self.failed.emit(job.id, describe_error(error))
             self._free_memory()
 
-    def _ensure_model(self, job_id: int, choice: ModelChoice) -> str:
-        if self._model is None or choice != self._choice:
-            self.model_loading.emit(job_id, choice.model)
+    def _ensure_model(self, job_id: int, choice: ModelChoice, shape=None, forced=None) -> str:
+        """Load ``choice`` unless it is loaded already with a placement that suits the edit ``shape``.
+
+        ``forced`` is an (placement, reason) pair that overrides the automatic choice (after
+        running out of memory).
+        """
+        placement, reason = forced or self._auto_placement(choice, shape)
+        if self._model is None or choice != self._choice or (placement is not None and placement != self._placement):
+            what = choice.model if placement is None else f"{choice.model} ({placement.label})"
+            self.model_loading.emit(job_id, what)
             self._model = self._engine = self._choice = None
             self._free_memory()
-            self._model = self._load(choice)
+            concrete = choice if placement is None else replace(choice, memory_mode=placement.mode.value,
+                                                                weights=placement.weights)
+            self._model = self._load(concrete)
             self._choice = choice
+            self._placement = placement or getattr(self._model, "placement", None)
+            self._placement_reason = reason or getattr(self._model, "placement_reason", "")
             if self._model.device.type == "cpu":
                 _leave_a_core_for_the_window()
         from core.devices import describe_device
 
         description = f"{self._model.model_id} on {describe_device(self._model.device)}"
+        if self._placement_reason:
+            description += f" · memory: {self._placement_reason}"
         self.model_ready.emit(job_id, description)
         return description
+
+    def _auto_placement(self, choice: ModelChoice, shape) -> tuple[Any, str]:
+        """For the automatic memory mode, (placement, reason) when the edit needs a (re)load, else (None, "")."""
+        if choice.memory_mode != "auto":
+            return None, ""
+        from core.devices import resolve_device
+        from core.memory_auto import EditShape, card_memory, keep_or_choose
+
+        loaded = self._model is not None and choice == self._choice
+        device = self._model.device if loaded else resolve_device(choice.device)
+        decision = keep_or_choose(self._placement if loaded else None, card_memory(device), shape or EditShape(),
+                                  choice.weights)
+        return (None, "") if decision is None else (decision.placement, decision.reason)
 
     def _engine_for(self, cache: CacheChoice):
         if self._engine is None or cache != self._cache:
@@ -129,10 +161,43 @@ class EngineWorker(QObject):
         return self._engine
 
     def _run_edit(self, job: EditJob) -> Any:
-        from core.progress import JobControl
+        from core.memory_auto import EditShape
 
         job.cancel.raise_if_cancelled()  # cancelled while it waited in the queue
-        self._ensure_model(job.id, job.model)
+        shape = EditShape.of_request(job.request)
+        self._ensure_model(job.id, job.model, shape)
+        try:
+            return self._edit_once(job)
+        except Exception as error:
+            if not is_out_of_memory(error):
+                raise
+        # Out of the except block, so the failed attempt's frames (and their tensors) are gone.
+        self._ensure_model(job.id, job.model, shape, forced=self._lower_placement(shape))
+        return self._edit_once(job)
+
+    def _lower_placement(self, shape):
+        """After running out of memory: the next lower placement and why (raises the OOM line if none)."""
+        from core.devices import MemoryMode
+        from core.errors import UserError
+        from core.memory_auto import Placement, lower_placement
+
+        self._free_memory()
+        choice = self._choice
+        current = self._placement
+        if current is None:
+            mode = MemoryMode.NONE if choice.memory_mode == "auto" else MemoryMode(choice.memory_mode)
+            current = Placement(mode, choice.weights)
+        lower = lower_placement(current, shape)
+        if lower is None:
+            from gui.error_messages import OUT_OF_MEMORY
+
+            raise UserError(OUT_OF_MEMORY)
+        return lower, f"{lower.label} (ran out of GPU memory with {current.label}; the edit was retried once)"
+
+    def _edit_once(self, job: EditJob) -> Any:
+        """Run the job's request on the loaded model, with progress and previews."""
+        from core.progress import JobControl
+
         engine = self._engine_for(job.cache)
         previews = PreviewMaker(self._model, *request_size(job.request))
         last_sent = 0.0
@@ -152,9 +217,22 @@ class EngineWorker(QObject):
         watch = compile_watch(self._model)
         if watch is not None:  # the status bar says "Compiling" while torch compiles for a new size
             watch.listener = lambda starting: self.progress.emit(job.id, "compile", 0 if starting else 1, 1)
-        result = engine.run(job.request, JobControl(on_progress=on_progress, cancel=job.cancel))
+        control = JobControl(on_progress=on_progress, cancel=job.cancel)
+        result = engine.run(job.request, control)
+        if job.check_inversion:
+            self.inversion_checked.emit(job.id, self._check_inversion(job.request, result, control))
         job.cancel.raise_if_cancelled()
         return job.finish(result, self._model) if job.finish else result
+
+    def _check_inversion(self, request, result, control) -> str:
+        """The one-line inversion check of a photo edit (or why there is none)."""
+        from core.inversion_check import check_inversion
+
+        if request.image is None or result.source_trajectory is None:
+            return "Inversion check: only photo edits that invert the photo (Stable Flow, ODE inversion) have one"
+        check = check_inversion(self._model, result.source_trajectory, request.image,
+                                max_sequence_length=request.max_sequence_length, control=control)
+        return check.summary()
 
     def _free_memory(self) -> None:
         gc.collect()

@@ -101,3 +101,26 @@ def test_bad_input_in_a_real_process_prints_no_traceback(tmp_path):
     assert result.stderr.strip().splitlines() == [
         "error: give at least two prompts: first the one describing the image, then one or more edits"
     ]
+
+
+def test_check_inversion_writes_the_reconstruction_and_prints_its_psnr(tmp_path, capsys):
+    photo = tmp_path / "photo.png"
+    gradient_photo(64, 64).save(photo)
+    out = tmp_path / "o"
+    code = run_cli(["edit", *FAST, "--input-image", str(photo), "--output", str(out), "--steps", "3",
+                    "--check-inversion", "--prompts", "a photo", "a photo at night"])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "Inversion check: the photo comes back at PSNR" in printed and "wrote inversion-check.png" in printed
+    with Image.open(out / "inversion-check.png") as image:
+        assert image.size == (64, 64)
+    assert read_recipe(out / "inversion-check.png")["inversion_check"].startswith("Inversion check")
+
+
+def test_check_inversion_needs_a_photo_and_stable_flow(tmp_path, capsys):
+    assert run_cli(["edit", *FAST, "--output", str(tmp_path / "o"), "--check-inversion",
+                    "--prompts", "a", "b"]) != 0
+    assert "--check-inversion checks the inversion of a photo: give --input-image" in capsys.readouterr().err
+    assert run_cli(["edit", *FAST, "--output", str(tmp_path / "o"), "--method", "sdedit", "--check-inversion",
+                    "--prompts", "a", "b"]) != 0
+    assert "--check-inversion does not apply to --method sdedit" in capsys.readouterr().err

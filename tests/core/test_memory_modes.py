@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from core.devices import MemoryMode
+from core.devices import PLACED_MODES, MemoryMode
 from core.errors import ParameterError
 from core.fp8_weights import FP8_STORAGE
 from core.memory_estimate import estimate_peak_gb, memory_table
@@ -70,4 +70,4 @@ def test_estimates_rank_the_modes_and_find_a_24gb_mode():
     assert (estimate_peak_gb(MemoryMode.SEQUENTIAL_CPU_OFFLOAD) < estimate_peak_gb(MemoryMode.GROUP_OFFLOAD)
             < estimate_peak_gb(MemoryMode.MODEL_CPU_OFFLOAD) < none)
     assert estimate_peak_gb(MemoryMode.MODEL_CPU_OFFLOAD, height=2048, width=2048) > estimate_peak_gb(MemoryMode.MODEL_CPU_OFFLOAD)
-    assert len(memory_table()) == 2 * len(MemoryMode)
+    assert len(memory_table()) == 2 * len(PLACED_MODES)

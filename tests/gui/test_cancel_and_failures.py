@@ -55,10 +55,10 @@ def test_cancel_stops_within_one_step_and_the_editor_stays_usable(qtbot, tmp_pat
         close_window(window)
 
 
-def fail_first_run(monkeypatch, error: Exception) -> None:
-    """A scripted failure: the engine's first run raises ``error``, later runs are real."""
+def fail_first_run(monkeypatch, error: Exception, times: int = 1) -> None:
+    """A scripted failure: the engine's first ``times`` runs raise ``error``, later runs are real."""
     real_run = Engine.run
-    failures = [error]
+    failures = [error] * times
 
     def run(self, request, control=None):
         if failures:
@@ -78,7 +78,8 @@ def failed_edit_message(qtbot, window) -> str:
 
 def test_out_of_memory_says_to_offload_and_the_next_edit_works(qtbot, window, tmp_path, monkeypatch):
     real_velocity = FluxModel.velocity
-    failures = [torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")]
+    # Twice: the first out-of-memory error is retried once in a lower memory mode.
+    failures = [torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")] * 2
 
     def velocity(self, *args, **kwargs):  # torch's error from inside the engine, which raises its own
         if failures:
