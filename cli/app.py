@@ -18,6 +18,7 @@ COMMANDS: dict[str, str] = {
     "edit": "cli.edit_command",
     "compare": "cli.compare_command",
     "chain": "cli.chain_command",
+    "batch": "cli.batch_command",
     "detect-vital-layers": "cli.detect_command",
     "bench": "cli.bench_command",
 }

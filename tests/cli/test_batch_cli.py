@@ -1,0 +1,138 @@
+"""``python main.py batch``: prompts, recipes and projects; one line for bad input; accelerate's processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cli.app import run_cli
+from core.batch.report import REPORT_NAME, read_report
+from core.engine import Engine
+from core.image_files import read_recipe
+from core.session.session_editing import EditSession
+from tests.core.batch_helpers import photo_folder
+
+ROOT = Path(__file__).resolve().parents[2]
+FAST = ["--model", "tiny-random", "--max-sequence-length", "16"]
+PROMPTS = ["--prompts", "a photo of {stem}", "a photo of a cat", "--steps", "3"]
+
+
+def _batch(tmp_path, *args):
+    return run_cli(["batch", *FAST, "--input", str(tmp_path / "in"), "--output", str(tmp_path / "out"), *args])
+
+
+def test_prompts_edit_every_photo_and_a_rerun_reuses_the_results(tmp_path, capsys):
+    photo_folder(tmp_path / "in", 3)
+    assert _batch(tmp_path, *PROMPTS) == 0, capsys.readouterr().err
+    assert "3 of 3 photos done (0 from an earlier run), 0 failed" in capsys.readouterr().out
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [REPORT_NAME, "p0-1.png", "p1-1.png", "p2-1.png"]
+    assert _batch(tmp_path, *PROMPTS) == 0
+    assert "3 of 3 photos done (3 from an earlier run)" in capsys.readouterr().out
+
+
+def test_a_glob_with_a_corrupt_photo_reports_it_and_exits_2(tmp_path, capsys):
+    photo_folder(tmp_path / "in", 2)
+    (tmp_path / "in" / "bad.png").write_bytes(b"not a png")
+    code = run_cli(["batch", *FAST, "--input", str(tmp_path / "in" / "*.png"), "--output", str(tmp_path / "out"),
+                    *PROMPTS])
+    out = capsys.readouterr().out
+    assert code == 2 and "1 of 2 photos done" in out and "1 failed" in out and "bad.png:" in out
+    assert [p["status"] for p in read_report(tmp_path / "out" / REPORT_NAME)["photos"]] == ["failed", "done"]
+
+
+def test_from_project_replays_the_chain_to_the_node(tmp_path, tiny_model, capsys):
+    photo_folder(tmp_path / "in", 2)
+    session = EditSession()
+    root = session.open_photo(tmp_path / "in" / "p0.png", "a photo of a street")
+    engine = Engine(tiny_model)
+    (first,) = session.edit(engine, root.id, ["a photo of a dog"], params={"steps": 3}, max_sequence_length=16)
+    (second,) = session.edit(engine, first.id, ["a painting of a dog"], seed=5, max_sequence_length=16)
+    session.edit(engine, root.id, ["a photo of a bird"], params={"steps": 3}, max_sequence_length=16)  # a branch
+    project = session.save(tmp_path / "p.sfproj")
+    code = _batch(tmp_path, "--from-project", str(project), "--node", second.id)
+    assert code == 0, capsys.readouterr().err
+    recipe = read_recipe(tmp_path / "out" / "p1-2.png")
+    assert [step["prompt"] for step in recipe["chain"]] == ["a photo of a dog", "a painting of a dog"]
+    assert recipe["seed"] == 5 and recipe["original"]["prompt"] == "a photo of a street"
+    # the project's own photo gets the same results as the project (same chain, same seeds)
+    from PIL import Image
+
+    with Image.open(tmp_path / "out" / "p0-2.png") as image:
+        assert image.convert("RGB").tobytes() == session.tree.image(second.id).tobytes()
+
+
+@pytest.mark.parametrize(
+    "recipe, message",
+    [
+        ({"edits": []}, "no edits"),
+        ({"edits": [{"prompt": "a cat", "params": {"steps": float("nan")}}]}, "finite number"),
+        ({"edits": [{"prompt": "a cat", "method": "paint"}]}, "unknown method"),
+        ({"edits": [{"prompt": "a cat", "seed": -1}]}, "seed of edit 1"),
+        ({"edits": [{"prompt": "a cat"}], "max_pixels": "big"}, "max_pixels"),
+        ({"edits": [{"prompts": ["a", "b"]}, {"prompt": "c"}]}, "each edit of a chain has one prompt"),
+        ({"edits": [{"prompt": "a cat"}], "shell": "rm"}, "unknown field 'shell'"),
+        ([1, 2], "JSON object"),
+    ],
+)
+def test_a_bad_recipe_file_gives_one_line_before_any_model_loads(tmp_path, capsys, recipe, message):
+    photo_folder(tmp_path / "in", 1)
+    path = tmp_path / "recipe.json"
+    path.write_text(json.dumps(recipe))
+    code = run_cli(["batch", "--model", str(tmp_path / "no-model"), "--input", str(tmp_path / "in"),
+                    "--output", str(tmp_path / "out"), "--recipe", str(path), "--source-prompt", "a photo"])
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.strip().splitlines()) == 1 and message in err, err
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--prompts", "a photo"], "at least two prompts"),
+        (["--prompts", "a photo", "a cat", "--node", "abc"], "--node goes with --from-project"),
+        (["--prompts", "a photo", "a cat", "--source-prompt", "x"], "--source-prompt is not needed"),
+        (["--recipe", "r.json", "--steps", "3"], "--steps goes with --prompts"),
+        (["--from-project", "missing.sfproj"], "project file not found"),
+        (["--prompts", "a photo", "a cat", "--descriptions", "missing.csv"], "cannot read the descriptions"),
+    ],
+)
+def test_bad_arguments_give_one_line(tmp_path, capsys, args, message):
+    photo_folder(tmp_path / "in", 1)
+    code = _batch(tmp_path, *args)
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.strip().splitlines()) == 1 and message in err, err
+
+
+def test_an_empty_folder_says_so(tmp_path, capsys):
+    (tmp_path / "in").mkdir()
+    assert _batch(tmp_path, *PROMPTS) == 2
+    assert "no photos in" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_accelerate_launch_with_two_processes_does_every_photo_once_like_one_process(tmp_path, isolated_home):
+    photo_folder(tmp_path / "in", 6)
+    env = {**os.environ, "STABLE_FLOW_STUDIO_HOME": str(isolated_home), "OMP_NUM_THREADS": "1",
+           "MASTER_PORT": str(29500 + os.getpid() % 1000)}
+    accelerate = shutil.which("accelerate", path=str(Path(sys.executable).parent)) or "accelerate"
+    command = [accelerate, "launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1",
+               "--mixed_precision", "no", "--dynamo_backend", "no", "--main_process_port", env["MASTER_PORT"],
+               "main.py", "batch", *FAST, "--input", str(tmp_path / "in"), "--output", str(tmp_path / "two"),
+               *PROMPTS, "--device", "cpu"]
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = read_report(tmp_path / "two" / REPORT_NAME)
+    assert report["processes"] == 2 and [p["status"] for p in report["photos"]] == ["done"] * 6
+    assert sorted(p["process"] for p in report["photos"]) == [0, 0, 0, 1, 1, 1]
+    assert not list((tmp_path / "two").glob(".batch-part-*"))
+    assert run_cli(["batch", *FAST, "--input", str(tmp_path / "in"), "--output", str(tmp_path / "one"),
+                    *PROMPTS, "--device", "cpu"]) == 0
+    names = sorted(p.name for p in (tmp_path / "one").glob("*.png"))
+    assert names == sorted(p.name for p in (tmp_path / "two").glob("*.png")) and len(names) == 6
+    for name in names:
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
