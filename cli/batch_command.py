@@ -10,6 +10,7 @@ import argparse
 import dataclasses
 from pathlib import Path
 
+from cli.auto_caption import add_caption_argument
 from cli.batch_progress import BatchProgress
 from cli.model_options import add_model_arguments, model_spec_from_args
 from core.batch.photos import find_photos, output_bases
@@ -17,7 +18,6 @@ from core.batch.processes import batch_processes
 from core.batch.recipe import BatchRecipe, load_recipe_file, recipe_from_chain, recipe_from_prompts
 from core.batch.report import REPORT_NAME, merge_parts, part_name, remove_parts
 from core.batch.source_prompts import SourcePrompts, read_sidecar
-from core.captioning import DEFAULT_CAPTION_MODEL
 from core.devices import MemoryMode
 from core.errors import ParameterError
 from core.images import DEFAULT_MAX_PIXELS
@@ -49,8 +49,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--descriptions", type=Path, default=None,
                         help="CSV (file,description) or JSON ({file: description}) of the photos' descriptions; "
                              "photos not listed use the template")
-    parser.add_argument("--caption-model", default=DEFAULT_CAPTION_MODEL,
-                        help="Florence-2 model (Hugging Face id or folder) for auto descriptions (default %(default)s)")
+    add_caption_argument(parser)
     parser.add_argument("--method", default=None, help="with --prompts: editing method (default stable-flow)")
     parser.add_argument("--steps", type=int, default=None, help="with --prompts: steps (method default)")
     parser.add_argument("--guidance", type=float, default=None, help="with --prompts: guidance (method default)")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from pathlib import Path
 
+from cli.auto_caption import add_caption_argument, describe_photo, is_auto
 from cli.model_options import add_model_arguments, model_spec_from_args
 from cli.reverse_edit import reverse_edits
 from cli.terminal_progress import TerminalProgress
@@ -36,7 +38,11 @@ ALL_METHOD_OPTIONS = tuple(dict.fromkeys(name for names in METHOD_OPTIONS.values
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The edit command's options."""
     parser.add_argument("--prompts", nargs="+", required=True, metavar="PROMPT",
-                        help="first the prompt describing the image, then one or more edit prompts")
+                        help="first the prompt describing the image (auto: written by the captioning model), then "
+                             "one or more edit prompts")
+    parser.add_argument("--source-prompt", default=None,
+                        help="describes the photo (or auto); then every --prompts entry is an edit prompt")
+    add_caption_argument(parser)
     parser.add_argument("--output", "--output_path", required=True, type=Path, help="folder for the results")
     parser.add_argument("--input-image", "--input_img_path", type=Path, default=None,
                         help="a photo to edit (omit to edit a generated image)")
@@ -154,9 +160,17 @@ def write_results(output_dir: Path, images, recipe: dict) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Validate everything cheap first, then load the model, edit and write the images."""
+    if args.source_prompt is not None:
+        args.prompts = [args.source_prompt, *args.prompts]
     request = build_request(args, method_params(args))
+    if is_auto(args.prompts[0]) and request.image is None:
+        raise ParameterError("'auto' describes a photo: give --input-image, or write the prompt of the image to "
+                             "generate")
     args.output.mkdir(parents=True, exist_ok=True)
     model = load_model(model_spec_from_args(args))
+    if is_auto(args.prompts[0]):  # the captioning model loads after the editing model
+        args.prompts[0] = describe_photo(args, request.image, model.device)
+        request = dataclasses.replace(request, source_prompt=args.prompts[0])
     engine = cached_engine(model)
     result = run_with_progress(engine, request)
     recipe = {"method": result.method, "model": model.model_id, "prompts": list(args.prompts), "seed": args.seed,

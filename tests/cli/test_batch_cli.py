@@ -136,3 +136,33 @@ def test_accelerate_launch_with_two_processes_does_every_photo_once_like_one_pro
     assert names == sorted(p.name for p in (tmp_path / "two").glob("*.png")) and len(names) == 6
     for name in names:
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
+
+
+def test_edit_with_an_auto_description_captions_the_photo(tmp_path, capsys):
+    photo_folder(tmp_path / "in", 1)
+    out = tmp_path / "edit"
+    code = run_cli(["edit", *FAST, "--input-image", str(tmp_path / "in" / "p0.png"), "--source-prompt", "auto",
+                    "--prompts", "a photo of a cat", "--steps", "3", "--caption-model", "tiny-random-florence2",
+                    "--output", str(out)])
+    printed = capsys.readouterr()
+    assert code == 0, printed.err
+    caption = printed.out.split("description (auto): ", 1)[1].splitlines()[0]
+    assert caption and read_recipe(out / "1.png")["prompts"] == [caption, "a photo of a cat"]
+
+
+def test_auto_without_a_photo_or_model_gives_one_line(tmp_path, capsys):
+    assert run_cli(["edit", *FAST, "--prompts", "auto", "a cat", "--output", str(tmp_path / "o")]) == 2
+    assert "'auto' describes a photo" in capsys.readouterr().err
+    photo_folder(tmp_path / "in", 1)
+    code = _batch(tmp_path, "--prompts", "auto", "a cat", "--steps", "3")
+    err = capsys.readouterr().err
+    assert code == 2 and "not downloaded" in err and len(err.strip().splitlines()) == 1
+
+
+def test_batch_auto_descriptions_come_from_the_captioner(tmp_path, capsys):
+    photo_folder(tmp_path / "in", 2)
+    assert _batch(tmp_path, "--prompts", "auto", "a cat", "--steps", "3",
+                  "--caption-model", "tiny-random-florence2") == 0, capsys.readouterr().err
+    report = read_report(tmp_path / "out" / REPORT_NAME)
+    assert all(p["source_prompt"] and p["source_prompt"] != "auto" for p in report["photos"])
+    assert report["model"]["captioner"] == "tiny-random-florence2"
