@@ -67,16 +67,31 @@ class FileCache:
             info = json.loads(info_text)
             data = data_path.read_bytes()
         except (OSError, ValueError):  # garbled JSON, or the data file is gone
-            return self.discard_damaged(key)
+            return self._discard_unless_rewritten(key, info_text)
         if not isinstance(info, dict) or len(data) != info.get("bytes") or \
                 hashlib.sha256(data).hexdigest() != info.get("sha256"):
-            return self.discard_damaged(key)
+            return self._discard_unless_rewritten(key, info_text)
         try:
             os.utime(info_path)  # least recently used = oldest JSON modification time
         except OSError:
             pass
         self.hits += 1
         return data, info
+
+    def _discard_unless_rewritten(self, key: str, info_text: str) -> None:
+        """Discard a damaged entry, unless another process replaced it while it was being read.
+
+        Several processes (a multi-GPU batch) share the cache: a writer may replace the data
+        between a reader's two reads, which looks like damage but is a new, whole entry.
+        """
+        try:
+            rewritten = self._paths(key)[1].read_text(encoding="utf-8") != info_text
+        except OSError:
+            rewritten = False
+        if rewritten:
+            self.misses += 1
+            return None
+        return self.discard_damaged(key)
 
     def discard_damaged(self, key: str) -> None:
         """Delete an entry found damaged; it counts as a miss."""
