@@ -11,12 +11,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
-
-from PIL import Image
+from typing import TYPE_CHECKING, Any, Optional
 
 from core.errors import UserError
 from core.tiny_florence import TINY_CAPTION_MODEL_ID
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 DEFAULT_CAPTION_MODEL = "florence-community/Florence-2-base"
 CAPTION_TASK = "<CAPTION>"
@@ -42,7 +43,7 @@ class Captioner:
     processor: Any
     model_id: str
 
-    def __call__(self, image: Image.Image) -> str:
+    def __call__(self, image: "Image.Image") -> str:
         import torch
 
         inputs = self.processor(text=CAPTION_TASK, images=image.convert("RGB"), return_tensors="pt")
@@ -102,3 +103,18 @@ def caption_model_is_downloaded(model_id: str = DEFAULT_CAPTION_MODEL) -> bool:
 
     return all(isinstance(try_to_load_from_cache(model_id, name), str)
                for name in ("config.json", "model.safetensors"))
+
+
+_loaded: dict[tuple[str, str], Captioner] = {}
+
+
+def shared_captioner(model_id: str, device: Any = None, token: Optional[str] = None) -> Captioner:
+    """The captioner for ``model_id`` on ``device``, loaded once per process (one model kept at a time).
+
+    Called from one thread only (the editor's worker, or the command line).
+    """
+    key = (model_id, str(device or "cpu"))
+    if key not in _loaded:
+        _loaded.clear()
+        _loaded[key] = load_captioner(model_id, device, token)
+    return _loaded[key]

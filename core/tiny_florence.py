@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import string
 
-import torch
-
 TINY_CAPTION_MODEL_ID = "tiny-random-florence2"
 _IMAGE_SIZE = 64
 _SPECIAL = ["<pad>", "<unk>", "<s>", "</s>", "<image>"]
@@ -35,6 +33,7 @@ def _tokenizer():
 
 def build_tiny_florence2():
     """``(model, processor)``: a random Florence-2 from a fixed seed (every call builds the same one)."""
+    import torch
     from transformers import (BartConfig, CLIPImageProcessorPil, Florence2Config, Florence2ForConditionalGeneration,
                               Florence2Processor, Florence2VisionConfig)
 

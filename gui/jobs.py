@@ -59,4 +59,19 @@ class EditJob:
     finish: Optional[Callable[["EditResult", Any], Any]] = field(default=None, compare=False)
 
 
-Job = LoadModelJob | EditJob
+@dataclass(frozen=True)
+class EngineTaskJob:
+    """Run ``task(engine, control)`` on the worker with the model loaded (a batch, a caption).
+
+    ``control`` reports progress as edits do and carries ``cancel``; the task's return value
+    is the job's payload.
+    """
+
+    id: int
+    model: ModelChoice
+    cache: CacheChoice
+    cancel: "CancelToken"
+    task: Callable[[Any, Any], Any] = field(compare=False)
+
+
+Job = LoadModelJob | EditJob | EngineTaskJob

@@ -15,6 +15,7 @@ from gui.canvas import CanvasView
 from gui.compare_bar import CompareBar
 from gui.controller import EditorController
 from gui.edit_panel import EditPanel
+from gui.batch_dialog import BatchDialog
 from gui.history_panel import HistoryPanel
 from gui.icons import app_icon, recolour_icons
 from gui.images import ThumbnailCache, to_pixmap
@@ -111,6 +112,7 @@ class MainWindow(QMainWindow):
         self.history_panel.export_requested.connect(self.export_node)
         self.history_panel.edit_from_requested.connect(self.edit_from)
         self.history_panel.delete_requested.connect(c.delete_branch)
+        self.history_panel.batch_requested.connect(self.apply_chain_to_folder)
         self.variations.chosen.connect(c.set_current)
         self.prompt_panel.prompt_chosen.connect(self.edit_panel.use_prompt)
         self.compare_bar.comparing_changed.connect(self.canvas.set_comparing)
@@ -221,6 +223,12 @@ class MainWindow(QMainWindow):
         """Make ``node_id`` current and put the cursor in the edit prompt."""
         self.controller.set_current(node_id)
         self.edit_panel.edit_prompts.setFocus()
+
+    def apply_chain_to_folder(self, node_id: str) -> BatchDialog:
+        """Open the batch dialog for the chain from the photo to ``node_id`` (not modal: editing goes on)."""
+        self.batch_dialog = BatchDialog(self.controller, node_id, self)
+        self.batch_dialog.show()
+        return self.batch_dialog
 
     def toggle_compare(self) -> None:
         """Turn the before/after split on or off."""

@@ -205,7 +205,7 @@ def recipe_from_chain(tree: EditTree, node_id: str, source: Optional[str] = None
                       max_pixels: int = DEFAULT_MAX_PIXELS) -> BatchRecipe:
     """The chain of edits from the tree's root to ``node_id``, replayable on other photos.
 
-    ``source`` describes each photo (default: the root's description for every photo).
+    ``source`` describes each photo (default: the description the chain's first edit started from).
     """
     path = tree.path_to(node_id)
     if len(path) < 2:
@@ -213,6 +213,8 @@ def recipe_from_chain(tree: EditTree, node_id: str, source: Optional[str] = None
     edits = tuple(BatchEdit((node.prompt,), node.method or "stable-flow", dict(node.params),
                             DEFAULT_SEED if node.seed is None else node.seed) for node in path[1:])
     last = path[-1]
-    return BatchRecipe(edits, source=source if source is not None else path[0].prompt or None,
+    if source is None:  # the description the first edit started from (typed for that edit, or the photo's)
+        source = path[1].source_prompt or path[0].prompt or None
+    return BatchRecipe(edits, source=source,
                        max_pixels=max_pixels, max_sequence_length=last.max_sequence_length or MAX_SEQUENCE_LENGTH,
                        vital_layers=last.vital_layers)
