@@ -108,13 +108,13 @@ def caption_model_is_downloaded(model_id: str = DEFAULT_CAPTION_MODEL) -> bool:
 _loaded: dict[tuple[str, str], Captioner] = {}
 
 
-def shared_captioner(model_id: str, device: Any = None, token: Optional[str] = None) -> Captioner:
+def shared_captioner(model_id: str, device: Any = None, offline: bool = False) -> Captioner:
     """The captioner for ``model_id`` on ``device``, loaded once per process (one model kept at a time).
 
-    Called from one thread only (the editor's worker, or the command line).
+    Called from one thread only (the editor's worker). ``offline`` never touches the network.
     """
     key = (model_id, str(device or "cpu"))
     if key not in _loaded:
         _loaded.clear()
-        _loaded[key] = load_captioner(model_id, device, token)
+        _loaded[key] = load_captioner(model_id, device, offline=offline)
     return _loaded[key]

@@ -175,7 +175,7 @@ class BatchDialog(QDialog):
             if sources.needs_captioner:
                 from core.captioning import shared_captioner
 
-                sources.captioner = shared_captioner(caption_model, engine.model.device)
+                sources.captioner = shared_captioner(caption_model, engine.model.device, offline=True)
             runner = BatchRunner(engine, recipe, sources, output)
             return runner.run(photos, output / REPORT_NAME, bases=bases, control=control, on_photo=relay.photo.emit)
 

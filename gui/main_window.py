@@ -16,6 +16,7 @@ from gui.compare_bar import CompareBar
 from gui.controller import EditorController
 from gui.edit_panel import EditPanel
 from gui.batch_dialog import BatchDialog
+from gui.caption_hook import CaptionHook
 from gui.history_panel import HistoryPanel
 from gui.icons import app_icon, recolour_icons
 from gui.images import ThumbnailCache, to_pixmap
@@ -113,6 +114,7 @@ class MainWindow(QMainWindow):
         self.history_panel.edit_from_requested.connect(self.edit_from)
         self.history_panel.delete_requested.connect(c.delete_branch)
         self.history_panel.batch_requested.connect(self.apply_chain_to_folder)
+        self.caption_hook = CaptionHook(c, self.edit_panel)
         self.variations.chosen.connect(c.set_current)
         self.prompt_panel.prompt_chosen.connect(self.edit_panel.use_prompt)
         self.compare_bar.comparing_changed.connect(self.canvas.set_comparing)
