@@ -323,7 +323,7 @@ class MainWindow(QMainWindow):
 
     def open_model_setup(self) -> ModelSetupDialog:
         """Show the model setup dialog (non-blocking); choosing a model loads it in the background."""
-        dialog = ModelSetupDialog(self.settings.model, self)
+        dialog = ModelSetupDialog(self.settings.model, self, caption_model=self.settings.caption_model)
         dialog.accepted.connect(lambda: self._model_chosen(dialog))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()

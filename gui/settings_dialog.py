@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.captioning import DEFAULT_CAPTION_MODEL
 from gui.settings import AppSettings
 
 MEMORY_MODE_LABELS = {
@@ -85,6 +86,10 @@ class SettingsDialog(QDialog):
         self.default_steps.setSpecialValueText("Method default")
         self.default_steps.setValue(settings.default_steps)
 
+        self.caption_model = QLineEdit(settings.caption_model, self)
+        self.caption_model.setToolTip("The Florence-2 model that describes photos opened without a description: "
+                                      "a Hugging Face id or a local folder")
+
         form = QFormLayout(self)
         form.addRow("Device", self.device)
         form.addRow("Precision", self.precision)
@@ -95,6 +100,7 @@ class SettingsDialog(QDialog):
         form.addRow("Cache folder", folder_row)
         form.addRow("Latent cache size", self.cache_size)
         form.addRow("Default steps", self.default_steps)
+        form.addRow("Captioning model", self.caption_model)
         note = QLabel("Device, precision, weights, memory mode and re-edit memory take effect with the next edit "
                       "(the model reloads).")
         note.setObjectName("hint")
@@ -127,3 +133,4 @@ class SettingsDialog(QDialog):
         settings.cache_folder = self.cache_folder.text().strip()
         settings.cache_size_gb = float(self.cache_size.value())
         settings.default_steps = int(self.default_steps.value())
+        settings.caption_model = self.caption_model.text().strip() or DEFAULT_CAPTION_MODEL

@@ -52,3 +52,33 @@ def test_without_the_captioning_model_the_panel_says_how_to_get_it(qtbot, window
     note = window.edit_panel.caption_note
     assert note.isVisibleTo(window) and "not downloaded" in note.text() and "Model setup" in note.text()
     assert window.edit_panel.source_prompt.text() == ""
+
+
+def test_model_setup_offers_the_captioning_model_and_reports_a_failed_download(qtbot):
+    from gui.model_setup_dialog import ModelSetupDialog
+
+    dialog = ModelSetupDialog("", caption_model="florence-community/Florence-2-base")
+    qtbot.addWidget(dialog)
+    row = dialog.caption_row
+    assert "Not downloaded" in row.status.text() and row.download_button.isEnabled()
+    qtbot.mouseClick(row.download_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: row._download is None, timeout=CAPTION_TIMEOUT_MS)  # offline in tests: it fails
+    assert "No connection" in row.status.text() and row.download_button.isEnabled()
+    dialog.done(0)
+    built_in = ModelSetupDialog("", caption_model="tiny-random-florence2")
+    qtbot.addWidget(built_in)
+    assert "Downloaded" in built_in.caption_row.status.text()
+    assert not built_in.caption_row.download_button.isEnabled()
+    built_in.done(0)
+
+
+def test_the_captioning_model_is_a_setting(qtbot):
+    from gui.settings_dialog import SettingsDialog
+
+    settings = AppSettings()
+    dialog = SettingsDialog(settings)
+    qtbot.addWidget(dialog)
+    assert dialog.caption_model.text() == "florence-community/Florence-2-base"
+    dialog.caption_model.setText("/models/florence-large")
+    dialog.apply_to(settings)
+    assert settings.caption_model == "/models/florence-large"
