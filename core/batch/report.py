@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Optional, Sequence
+from typing import Iterable, Optional, Sequence
 
 from core.atomic import atomic_write_text
 
@@ -130,8 +130,3 @@ def remove_parts(folder: Path, processes: int) -> None:
 def done_outputs(results: Iterable[PhotoResult]) -> list[str]:
     """Every result file of the finished photos, in order (for a gallery)."""
     return [name for result in results if result.status == "done" for name in result.outputs]
-
-
-def as_json_safe(value: Any) -> Any:
-    """``value`` through a JSON round trip (tuples to lists), so it compares equal once read back."""
-    return json.loads(json.dumps(value, sort_keys=True))

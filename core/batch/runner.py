@@ -8,6 +8,7 @@ carry its recipe hash: so a rerun after a kill redoes only unfinished photos.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import time
@@ -94,10 +95,10 @@ class BatchRunner:
         if sources.needs_captioner:
             self.model = {**self.model, "captioner": sources.captioner_id}
 
-    def new_report(self, photos: Sequence[Path], processes: int = 1) -> BatchReport:
+    def new_report(self, photos: Sequence[Path]) -> BatchReport:
         """A report with every photo waiting."""
         return BatchReport(self.recipe.to_dict(), self.model, [PhotoResult(str(p), process=self.process_index)
-                                                               for p in photos], processes)
+                                                               for p in photos])
 
     def run(self, photos: Sequence[Path], report_path: Path, *, bases: Optional[dict[Path, str]] = None,
             control: Optional[JobControl] = None, on_photo: Optional[PhotoListener] = None) -> BatchReport:
@@ -111,11 +112,15 @@ class BatchRunner:
         self.output.mkdir(parents=True, exist_ok=True)
         report = self.new_report(photos)
         report.write(report_path)
+
+        def tell(index: int, result: PhotoResult) -> None:
+            if on_photo is not None:  # a copy: the listener may read it on another thread
+                on_photo(index, dataclasses.replace(result, outputs=list(result.outputs)))
+
         for index, photo in enumerate(photos):
             result = report.photos[index]
             result.status = "running"
-            if on_photo is not None:
-                on_photo(index, result)
+            tell(index, result)
             started = time.perf_counter()
             try:
                 self._run_one(photo, bases[photo], result, control)
@@ -124,8 +129,7 @@ class BatchRunner:
                 result.status = "cancelled"
                 result.seconds = round(time.perf_counter() - started, 3)
                 report.write(report_path)
-                if on_photo is not None:
-                    on_photo(index, result)
+                tell(index, result)
                 raise
             except Exception as error:  # one photo's failure never stops the batch
                 result.status = "failed"
@@ -137,8 +141,7 @@ class BatchRunner:
             if not result.resumed:
                 result.seconds = round(time.perf_counter() - started, 3)
             report.write(report_path)
-            if on_photo is not None:
-                on_photo(index, result)
+            tell(index, result)
         return report
 
     def _run_one(self, photo: Path, base: str, result: PhotoResult, control: JobControl) -> None:

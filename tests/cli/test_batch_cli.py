@@ -166,3 +166,23 @@ def test_batch_auto_descriptions_come_from_the_captioner(tmp_path, capsys):
     report = read_report(tmp_path / "out" / REPORT_NAME)
     assert all(p["source_prompt"] and p["source_prompt"] != "auto" for p in report["photos"])
     assert report["model"]["captioner"] == "tiny-random-florence2"
+
+
+def test_a_recipe_file_chain_with_a_descriptions_csv(tmp_path, capsys):
+    photo_folder(tmp_path / "in", 2)
+    recipe = {"source_prompt": "a photo of a {stem}",
+              "edits": [{"prompt": "a photo in winter", "method": "stable-flow", "params": {"steps": 3}, "seed": 42},
+                        {"prompt": "a watercolor painting in winter", "seed": 7}],
+              "max_pixels": 4096, "max_sequence_length": 16}
+    (tmp_path / "look.json").write_text(json.dumps(recipe))
+    (tmp_path / "descriptions.csv").write_text('file,description\np1.jpg,"a photo of a red, old house"\n')
+    code = run_cli(["batch", "--model", "tiny-random", "--input", str(tmp_path / "in"), "--output",
+                    str(tmp_path / "out"), "--recipe", str(tmp_path / "look.json"), "--descriptions",
+                    str(tmp_path / "descriptions.csv")])
+    assert code == 0, capsys.readouterr().err
+    report = read_report(tmp_path / "out" / REPORT_NAME)
+    assert [p["source_prompt"] for p in report["photos"]] == ["a photo of a p0", "a photo of a red, old house"]
+    assert [p["outputs"] for p in report["photos"]] == [["p0-1.png", "p0-2.png"], ["p1-1.png", "p1-2.png"]]
+    second = read_recipe(tmp_path / "out" / "p1-2.png")
+    assert second["source_prompt"] == "a photo in winter" and second["seed"] == 7
+    assert second["original"]["prompt"] == "a photo of a red, old house"
