@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Optional, Sequence
 
+from core.batch.small_files import read_capped
 from core.errors import ParameterError, UserError
 from core.images import DEFAULT_MAX_PIXELS, SIZE_MULTIPLE
 from core.methods import METHODS
@@ -187,13 +188,7 @@ def _edit_from_dict(item: Any, index: int) -> BatchEdit:
 def load_recipe_file(path: str | Path) -> BatchRecipe:
     """Read a recipe JSON file (size-capped, every value checked)."""
     path = Path(path)
-    try:
-        with path.open("rb") as stream:
-            data = stream.read(MAX_RECIPE_BYTES + 1)
-    except OSError as error:
-        raise RecipeError(f"cannot read the recipe {path}: {error.strerror or error}") from None
-    if len(data) > MAX_RECIPE_BYTES:
-        raise RecipeError(f"{path.name} is over {MAX_RECIPE_BYTES // 1000} kB: that is not a recipe")
+    data = read_capped(path, MAX_RECIPE_BYTES, "recipe", RecipeError)
     try:
         parsed = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as error:

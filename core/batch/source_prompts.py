@@ -17,6 +17,7 @@ from typing import Callable, Optional
 
 from PIL import Image
 
+from core.batch.small_files import read_capped
 from core.errors import UserError
 from core.prompts import check_prompt
 
@@ -32,14 +33,7 @@ class SourcePromptError(UserError):
 def read_sidecar(path: str | Path) -> dict[str, str]:
     """File name -> description from a CSV or JSON sidecar file (size-capped, text only)."""
     path = Path(path)
-    try:
-        with path.open("rb") as stream:
-            data = stream.read(MAX_SIDECAR_BYTES + 1)
-    except OSError as error:
-        raise SourcePromptError(f"cannot read the descriptions file {path}: {error.strerror or error}") from None
-    if len(data) > MAX_SIDECAR_BYTES:
-        raise SourcePromptError(f"{path.name} is over {MAX_SIDECAR_BYTES // 1_000_000} MB: that is not a list of "
-                                "descriptions")
+    data = read_capped(path, MAX_SIDECAR_BYTES, "descriptions file", SourcePromptError)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
