@@ -186,3 +186,35 @@ def test_a_recipe_file_chain_with_a_descriptions_csv(tmp_path, capsys):
     second = read_recipe(tmp_path / "out" / "p1-2.png")
     assert second["source_prompt"] == "a photo in winter" and second["seed"] == 7
     assert second["original"]["prompt"] == "a photo of a red, old house"
+
+
+@pytest.mark.slow
+def test_a_killed_batch_rerun_does_each_photo_once_and_gives_the_same_files(tmp_path, isolated_home):
+    import signal
+    import time
+
+    photo_folder(tmp_path / "in", 4)
+    args = [*FAST, "--input", str(tmp_path / "in"), "--prompts", "a photo of {stem}", "a photo of a cat",
+            "--steps", "30"]
+    env = {**os.environ, "STABLE_FLOW_STUDIO_HOME": str(isolated_home), "OMP_NUM_THREADS": "1"}
+    out = tmp_path / "out"
+    process = subprocess.Popen([sys.executable, "main.py", "batch", *args, "--output", str(out)], cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 600
+        while not (out / "p0-1.png").exists() and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        process.send_signal(signal.SIGKILL)  # the first photo is done, the second is being edited
+        process.wait(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    before = {p.name for p in out.glob("*.png")}
+    assert "p0-1.png" in before and len(before) < 4, before
+    assert run_cli(["batch", *args, "--output", str(out)]) == 0
+    report = read_report(out / REPORT_NAME)
+    assert [p["status"] for p in report["photos"]] == ["done"] * 4
+    assert {p["outputs"][0] for p in report["photos"] if p["resumed"]} == before  # done before: not redone
+    assert run_cli(["batch", *args, "--output", str(tmp_path / "straight")]) == 0
+    for name in ("p0-1.png", "p1-1.png", "p2-1.png", "p3-1.png"):
+        assert (out / name).read_bytes() == (tmp_path / "straight" / name).read_bytes(), name

@@ -134,3 +134,42 @@ def test_descriptions_come_from_a_sidecar_file_before_the_template(tmp_path, tin
 def test_result_names_stay_apart_when_two_photos_share_a_stem(tmp_path):
     a, b = tmp_path / "x.png", tmp_path / "x.jpg"
     assert output_bases([b, a]) == {b: "x_jpg", a: "x_png"}
+
+
+class OutOfMemoryOnSecondPhoto(Engine):
+    def __init__(self, model) -> None:
+        super().__init__(model)
+        self.runs = 0
+
+    def run(self, request, control=None):
+        self.runs += 1
+        if self.runs == 2:
+            import torch
+
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB")
+        return super().run(request, control)
+
+
+def test_out_of_memory_on_one_photo_is_one_line_and_the_batch_goes_on(tmp_path, tiny_model):
+    photo_folder(tmp_path / "in", 3)
+    recipe = recipe_from_prompts(["a photo", "a photo of a cat"], params=FAST_PARAMS, max_sequence_length=MSL)
+    report = _run(OutOfMemoryOnSecondPhoto(tiny_model), recipe, tmp_path / "in", tmp_path / "out")
+    assert [p.status for p in report.photos] == ["done", "failed", "done"]
+    assert report.photos[1].error.startswith("out of memory: try a smaller max_pixels")
+
+
+def test_a_chain_started_from_a_typed_description_keeps_it(tmp_path):
+    from core.batch.recipe import recipe_from_chain
+    from core.session.node import EditNode
+    from core.session.tree import EditTree
+    from tests.helpers import gradient_photo
+
+    tree = EditTree()
+    image = gradient_photo(32, 32)
+    tree.reset(EditNode("a" * 32, None, "photo", ""), image)  # opened without a description
+    tree.insert(EditNode("b" * 32, "a" * 32, "edit", "a photo of a dog", source_prompt="a photo of a street",
+                         method="stable-flow", params={"steps": 3}, seed=9), image)
+    recipe = recipe_from_chain(tree, "b" * 32)
+    assert recipe.source == "a photo of a street"
+    assert recipe.edits[0].prompts == ("a photo of a dog",) and recipe.edits[0].seed == 9
+    assert recipe_from_chain(tree, "b" * 32, source="auto").source == "auto"
