@@ -21,10 +21,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Optional, Sequence
 
+from PIL import Image
+
 from core.batch.small_files import read_capped
 from core.errors import ParameterError, UserError
 from core.images import DEFAULT_MAX_PIXELS, SIZE_MULTIPLE
-from core.methods import METHODS
+from core.methods import METHODS, get_method
+from core.methods.base import EditRequest
 from core.prompts import check_prompt
 from core.session.tree import EditTree
 from core.stable_flow import MAX_SEQUENCE_LENGTH
@@ -97,6 +100,7 @@ def check_recipe(recipe: BatchRecipe) -> None:
             raise RecipeError(f"edit {index}: unknown method '{edit.method}' (choose one of {', '.join(METHODS)})")
         check_params(edit.params, f"edit {index}")
         _check_int(edit.seed, f"seed of edit {index}", 0, _MAX_SEED)
+        _check_method_params(edit, index)
     if recipe.source is not None:
         check_prompt(recipe.source, "source prompt")
     _check_int(recipe.max_pixels, "max_pixels", SIZE_MULTIPLE * SIZE_MULTIPLE, _MAX_PIXELS_LIMIT)
@@ -117,6 +121,16 @@ def check_params(params: Any, where: str) -> None:
             continue
         if not isinstance(value, (int, float)) or not math.isfinite(value):
             raise RecipeError(f"{where}: parameter '{name}' must be a finite number (got {value!r})")
+
+
+def _check_method_params(edit: BatchEdit, index: int) -> None:
+    """The method's own checks (names and ranges), as for a photo, before any photo is read."""
+    probe = EditRequest(method=edit.method, source_prompt="a photo", target_prompts=edit.prompts,
+                        image=Image.new("RGB", (SIZE_MULTIPLE, SIZE_MULTIPLE)), params=dict(edit.params))
+    try:
+        get_method(edit.method).resolve_params(probe)
+    except ParameterError as error:
+        raise RecipeError(f"edit {index}: {error}") from None
 
 
 def _check_int(value: Any, what: str, low: int, high: int) -> None:

@@ -73,6 +73,8 @@ def test_from_project_replays_the_chain_to_the_node(tmp_path, tiny_model, capsys
         ({"edits": []}, "no edits"),
         ({"edits": [{"prompt": "a cat", "params": {"steps": float("nan")}}]}, "finite number"),
         ({"edits": [{"prompt": "a cat", "method": "paint"}]}, "unknown method"),
+        ({"edits": [{"prompt": "a cat", "method": "flowedit", "params": {"guidance": 3}}]}, "has no parameter"),
+        ({"edits": [{"prompt": "a cat", "method": "sdedit", "params": {"strength": 2}}]}, "edit 1: strength"),
         ({"edits": [{"prompt": "a cat", "seed": -1}]}, "seed of edit 1"),
         ({"edits": [{"prompt": "a cat"}], "max_pixels": "big"}, "max_pixels"),
         ({"edits": [{"prompts": ["a", "b"]}, {"prompt": "c"}]}, "each edit of a chain has one prompt"),
