@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "edit": ("cli.edit_command", "edit a generated image or a photo with Stable Flow or another editing method"),
     "compare": ("cli.compare_command", "edit one photo with several methods and write each result and a labelled grid"),
     "chain": ("cli.chain_command", "apply edits one after another, each on the previous result, and save the session"),
+    "batch": ("cli.batch_command", "apply one edit or a recorded chain to a folder of photos, on one GPU or many"),
     "detect-vital-layers": ("cli.detect_command",
                             "find the vital layers of a FLUX-architecture model by bypassing each block in turn"),
     "bench": ("cli.bench_command", "measure per-step and whole-edit time and peak memory against stock FluxPipeline"),

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cli.auto_caption import add_caption_argument, describe_photo, is_auto
 from cli.model_options import add_model_arguments, model_spec_from_args
 from cli.output_paths import check_output_folder, output_path
 from cli.speed_arguments import add_speed_arguments, apply_speed_arguments
@@ -43,7 +45,11 @@ ALL_METHOD_OPTIONS = tuple(dict.fromkeys(name for names in METHOD_OPTIONS.values
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The edit command's options."""
     parser.add_argument("--prompts", nargs="+", required=True, metavar="PROMPT",
-                        help="first the prompt describing the image, then one or more edit prompts")
+                        help="first the prompt describing the image (auto: written by the captioning model), then "
+                             "one or more edit prompts")
+    parser.add_argument("--source-prompt", default=None,
+                        help="describes the photo (or auto); then every --prompts entry is an edit prompt")
+    add_caption_argument(parser)
     parser.add_argument("--output", "--output_path", required=True, type=output_path, help="folder for the results")
     parser.add_argument("--input-image", "--input_img_path", type=Path, default=None,
                         help="a photo to edit (omit to edit a generated image)")
@@ -188,7 +194,12 @@ def run(args: argparse.Namespace) -> int:
     from core.memory_auto import EditShape
     from core.model_loading import load_model
 
+    if args.source_prompt is not None:
+        args.prompts = [args.source_prompt, *args.prompts]
     request = build_request(args, method_params(args))
+    if is_auto(args.prompts[0]) and request.image is None:
+        raise ParameterError("'auto' describes a photo: give --input-image, or write the prompt of the image to "
+                             "generate")
     if args.preview:
         from core.preview_mode import preview_request
 
@@ -196,6 +207,9 @@ def run(args: argparse.Namespace) -> int:
     check_output_folder(args.output)
     model = load_model(model_spec_from_args(args), EditShape.of_request(request))
     apply_speed_arguments(model, args)
+    if is_auto(args.prompts[0]):  # the captioning model loads after the editing model
+        args.prompts[0] = describe_photo(args, request.image, model.device)
+        request = dataclasses.replace(request, source_prompt=args.prompts[0])
     engine = cached_engine(model)
     result = run_with_progress(engine, request)
     recipe = {"method": result.method, "model": model.model_id, "prompts": list(args.prompts), "seed": args.seed,

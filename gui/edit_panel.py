@@ -50,6 +50,7 @@ class EditPanel(QWidget):
 
     edit_requested = Signal()
     cancel_requested = Signal()
+    caption_requested = Signal()  # "Describe for me": the captioning model writes the description
 
     def __init__(self, default_steps: int = 0, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
@@ -62,6 +63,17 @@ class EditPanel(QWidget):
 
         self.source_prompt = QLineEdit(self)
         self.source_prompt.setPlaceholderText("e.g. a photo of a dog on a street")
+        self.source_prompt.textChanged.connect(lambda _text: self._mark_suggested(self._filling))
+        self.caption_button = QToolButton(self)
+        self.caption_button.setText("Describe for me")
+        self.caption_button.setToolTip("Let the captioning model describe the photo (replaces the description)")
+        self.caption_button.clicked.connect(self.caption_requested)
+        self.caption_note = QLabel(self)
+        self.caption_note.setObjectName("hint")
+        self.caption_note.setWordWrap(True)
+        self.caption_note.hide()
+        self.source_suggested = False
+        self._filling = False  # True while a caption is put in: any other change makes the text the user's
         self.edit_prompts = QPlainTextEdit(self)
         self.edit_prompts.setPlaceholderText(
             "e.g. a photo of a dog wearing a straw hat\n(one per line: several lines make variations)")
@@ -144,8 +156,13 @@ class EditPanel(QWidget):
         buttons.addWidget(self.cancel_button)
 
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Describe the image"))
-        layout.addWidget(self.source_prompt)
+        self.source_label = QLabel("Describe the image")
+        layout.addWidget(self.source_label)
+        source_row = QHBoxLayout()
+        source_row.addWidget(self.source_prompt, 1)
+        source_row.addWidget(self.caption_button)
+        layout.addLayout(source_row)
+        layout.addWidget(self.caption_note)
         layout.addWidget(QLabel("Describe the change"))
         layout.addWidget(self.edit_prompts)
         layout.addLayout(form)
@@ -285,6 +302,29 @@ class EditPanel(QWidget):
             params=params, seed=self.seed.value(), width=self.width_box.value(), height=self.height_box.value(),
             max_sequence_length=self.max_sequence_length.value(),
         )
+
+    def suggest_source_prompt(self, text: str, replace: bool = False) -> bool:
+        """Fill "Describe the image" with a caption, marked as suggested; never over typed text
+        unless ``replace`` (the user pressed "Describe for me"). Returns whether it was filled."""
+        if not replace and self.source_prompt.text().strip() and not self.source_suggested:
+            return False
+        self._filling = True
+        try:
+            self.source_prompt.setText(text)
+        finally:
+            self._filling = False
+        self._mark_suggested(bool(text))
+        self.caption_note.hide()
+        return True
+
+    def show_caption_note(self, message: str) -> None:
+        """A line under the description (e.g. how to get the captioning model)."""
+        self.caption_note.setText(message)
+        self.caption_note.setVisible(bool(message))
+
+    def _mark_suggested(self, suggested: bool) -> None:
+        self.source_suggested = suggested
+        self.source_label.setText("Describe the image (suggested: check it)" if suggested else "Describe the image")
 
     def use_prompt(self, text: str, kind: str) -> None:
         """Put a prompt from the history into its field (a source prompt, or the edit prompts)."""

@@ -37,6 +37,7 @@ class HistoryPanel(QWidget):
     export_requested = Signal(str)
     edit_from_requested = Signal(str)
     delete_requested = Signal(str)
+    batch_requested = Signal(str)
 
     def __init__(self, thumbnails: ThumbnailCache, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
@@ -123,6 +124,9 @@ class HistoryPanel(QWidget):
         menu = QMenu(self)
         menu.addAction(icon("export"), "Export…", lambda: self.export_requested.emit(node_id))
         menu.addAction(icon("branch"), "Edit from here", lambda: self.edit_from_requested.emit(node_id))
+        batch = menu.addAction(icon("open"), "Apply this chain to a folder…",
+                               lambda: self.batch_requested.emit(node_id))
+        batch.setEnabled(not is_root)
         delete = menu.addAction(icon("delete"), "Delete branch", lambda: self.delete_requested.emit(node_id))
         delete.setEnabled(not is_root)
         return menu

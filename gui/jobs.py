@@ -61,4 +61,19 @@ class EditJob:
     check_inversion: bool = False  # sample a photo's inversion back and report its PSNR (core/inversion_check.py)
 
 
-Job = LoadModelJob | EditJob
+@dataclass(frozen=True)
+class EngineTaskJob:
+    """Run ``task(engine, control)`` on the worker with the model loaded (a batch, a caption).
+
+    ``control`` reports progress as edits do and carries ``cancel``; the task's return value
+    is the job's payload.
+    """
+
+    id: int
+    model: ModelChoice
+    cache: CacheChoice
+    cancel: "CancelToken"
+    task: Callable[[Any, Any], Any] = field(compare=False)
+
+
+Job = LoadModelJob | EditJob | EngineTaskJob

@@ -15,6 +15,8 @@ from gui.canvas import CanvasView
 from gui.compare_bar import CompareBar
 from gui.controller import EditorController
 from gui.edit_panel import EditPanel
+from gui.batch_dialog import BatchDialog
+from gui.caption_hook import CaptionHook
 from gui.file_names import file_stem
 from gui.history_panel import HistoryPanel
 from gui.icons import app_icon, recolour_icons
@@ -128,6 +130,8 @@ class MainWindow(QMainWindow):
         self.history_panel.export_requested.connect(self.export_node)
         self.history_panel.edit_from_requested.connect(self.edit_from)
         self.history_panel.delete_requested.connect(c.delete_branch)
+        self.history_panel.batch_requested.connect(self.apply_chain_to_folder)
+        self.caption_hook = CaptionHook(c, self.edit_panel)
         self.variations.chosen.connect(c.set_current)
         self.prompt_panel.prompt_chosen.connect(self.edit_panel.use_prompt)
         self.compare_bar.comparing_changed.connect(self.canvas.set_comparing)
@@ -272,6 +276,12 @@ class MainWindow(QMainWindow):
         self.controller.set_current(node_id)
         self.edit_panel.edit_prompts.setFocus()
 
+    def apply_chain_to_folder(self, node_id: str) -> BatchDialog:
+        """Open the batch dialog for the chain from the photo to ``node_id`` (not modal: editing goes on)."""
+        self.batch_dialog = BatchDialog(self.controller, node_id, self)
+        self.batch_dialog.show()
+        return self.batch_dialog
+
     def toggle_compare(self) -> None:
         """Turn the before/after split on or off."""
         if self.compare_bar.toggle.isEnabled():
@@ -400,7 +410,7 @@ class MainWindow(QMainWindow):
 
     def open_model_setup(self) -> ModelSetupDialog:
         """Show the model setup dialog (non-blocking); choosing a model loads it in the background."""
-        dialog = ModelSetupDialog(self.settings.model, self)
+        dialog = ModelSetupDialog(self.settings.model, self, caption_model=self.settings.caption_model)
         dialog.accepted.connect(lambda: self._model_chosen(dialog))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()

@@ -81,9 +81,11 @@ class DownloadWorker(QObject):
     failed = Signal(str)
     cancelled = Signal()
 
-    def __init__(self, repo_id: str, token: Optional[str], remember_token: bool) -> None:
+    def __init__(self, repo_id: str, token: Optional[str], remember_token: bool,
+                 patterns: Optional[list[str]] = None) -> None:
         super().__init__()
         self.repo_id = repo_id
+        self._patterns = patterns or DIFFUSERS_PATTERNS
         self._token = token
         self._remember = remember_token
         self.cancel_flag = threading.Event()
@@ -97,7 +99,7 @@ class DownloadWorker(QObject):
             if self._token and self._remember:
                 huggingface_hub.login(token=self._token, add_to_git_credential=False, skip_if_logged_in=False)
             path = huggingface_hub.snapshot_download(
-                self.repo_id, token=self._token or None, allow_patterns=DIFFUSERS_PATTERNS,
+                self.repo_id, token=self._token or None, allow_patterns=self._patterns,
                 tqdm_class=_progress_class(self.progress.emit, self.cancel_flag), max_workers=4,
             )
         except DownloadCancelled:
@@ -117,11 +119,11 @@ class ModelDownload(QObject):
     cancelled = Signal()
 
     def __init__(self, repo_id: str, token: Optional[str] = None, remember_token: bool = False,
-                 parent: Optional[QObject] = None) -> None:
+                 parent: Optional[QObject] = None, patterns: Optional[list[str]] = None) -> None:
         super().__init__(parent)
         self._thread = QThread()
         self._thread.setObjectName("model-download")
-        self._worker = DownloadWorker(repo_id, token, remember_token)
+        self._worker = DownloadWorker(repo_id, token, remember_token, patterns)
         self._worker.moveToThread(self._thread)
         self._thread.started.connect(self._worker.run)
         for source, target in ((self._worker.progress, self._on_progress), (self._worker.finished, self._on_finished),

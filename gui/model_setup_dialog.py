@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.captioning import DEFAULT_CAPTION_MODEL
+from gui.caption_model_row import CaptionModelRow
 from gui.model_download import ModelDownload, is_cached
 from gui.settings import TINY_MODEL
 
@@ -61,7 +63,8 @@ def _human_bytes(count: float) -> str:
 class ModelSetupDialog(QDialog):
     """Pick a model, download it with progress (cancel and resume), then use it."""
 
-    def __init__(self, current_model: str = "", parent: Optional[QWidget] = None) -> None:
+    def __init__(self, current_model: str = "", parent: Optional[QWidget] = None,
+                 caption_model: str = DEFAULT_CAPTION_MODEL) -> None:
         super().__init__(parent)
         self.setWindowTitle("Set up the model")
         self.setMinimumWidth(560)
@@ -100,6 +103,8 @@ class ModelSetupDialog(QDialog):
         download_row.addWidget(self.cancel_download_button)
         layout.addWidget(self.status)
         layout.addLayout(download_row)
+        self.caption_row = CaptionModelRow(caption_model, self)
+        layout.addWidget(self.caption_row)
         self.button_box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.button_box.button(QDialogButtonBox.StandardButton.Ok).setText("Use this model")
         self.button_box.accepted.connect(self.accept)
@@ -248,4 +253,5 @@ class ModelSetupDialog(QDialog):
         if self._download is not None:
             self._download.wait()
             self._download = None
+        self.caption_row.wait()
         super().done(result)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from core.atomic import atomic_write_text
+from core.captioning import DEFAULT_CAPTION_MODEL
 from core.host_memory import default_kv_cache_gb
 from core.paths import cache_dir, config_dir
 
@@ -38,6 +39,7 @@ class AppSettings:
     cache_folder: str = ""
     cache_size_gb: float = 20.0
     default_steps: int = 0
+    caption_model: str = DEFAULT_CAPTION_MODEL  # writes "Describe the image" for a photo opened without one
     recent_files: list[str] = field(default_factory=list)
     window_geometry: str = ""
     window_state: str = ""

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.captioning import DEFAULT_CAPTION_MODEL
 from gui.settings import AppSettings
 
 MEMORY_MODE_LABELS = {
@@ -93,6 +94,10 @@ class SettingsDialog(QDialog):
                                   {"native": "PyTorch (native)"}, settings.attention_backend)
         self.attention.setToolTip("diffusers' attention backend; others need their package and a GPU")
 
+        self.caption_model = QLineEdit(settings.caption_model, self)
+        self.caption_model.setToolTip("The Florence-2 model that describes photos opened without a description: "
+                                      "a Hugging Face id or a local folder")
+
         form = QFormLayout(self)
         form.addRow("Device", self.device)
         form.addRow("Precision", self.precision)
@@ -105,6 +110,7 @@ class SettingsDialog(QDialog):
         form.addRow("Default steps", self.default_steps)
         form.addRow("Speed", self.compile)
         form.addRow("Attention", self.attention)
+        form.addRow("Captioning model", self.caption_model)
         note = QLabel("Device, precision, weights, memory mode, re-edit memory and speed take effect with the next "
                       "edit (the model reloads).")
         note.setObjectName("hint")
@@ -148,3 +154,4 @@ class SettingsDialog(QDialog):
         settings.default_steps = int(self.default_steps.value())
         settings.compile_transformer = self.compile.isChecked()
         settings.attention_backend = self.attention.currentData()
+        settings.caption_model = self.caption_model.text().strip() or DEFAULT_CAPTION_MODEL

@@ -21,7 +21,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QImage
 
 from gui.error_messages import describe_error, is_out_of_memory
-from gui.jobs import CacheChoice, EditJob, LoadModelJob, ModelChoice
+from gui.jobs import CacheChoice, EditJob, EngineTaskJob, LoadModelJob, ModelChoice
 from gui.preview import PreviewMaker, request_size
 
 # Progress signals for very fast steps are thinned to this rate (the last step always goes).
@@ -100,6 +100,8 @@ class EngineWorker(QObject):
                 self.finished.emit(job.id, self._ensure_model(job.id, job.model))
             elif isinstance(job, EditJob):
                 self.finished.emit(job.id, self._run_edit(job))
+            elif isinstance(job, EngineTaskJob):
+                self.finished.emit(job.id, self._run_task(job))
             else:
                 raise TypeError(f"unknown job {type(job).__name__}")
         except Cancelled:
@@ -233,6 +235,13 @@ class EngineWorker(QObject):
         check = check_inversion(self._model, result.source_trajectory, request.image,
                                 max_sequence_length=request.max_sequence_length, control=control)
         return check.summary()
+
+    def _run_task(self, job: EngineTaskJob) -> Any:
+        from core.progress import JobControl
+
+        job.cancel.raise_if_cancelled()
+        self._ensure_model(job.id, job.model)
+        return job.task(self._engine_for(job.cache), JobControl(cancel=job.cancel))
 
     def _free_memory(self) -> None:
         gc.collect()
