@@ -9,9 +9,7 @@ from typing import Callable, Optional, Protocol, Sequence
 import torch
 from diffusers import FluxPipeline
 
-from core.errors import ParameterError
-
-MAX_PROMPT_CHARS = 4000
+from core.prompt_rules import MAX_PROMPT_CHARS, check_prompt  # noqa: F401 (re-exported)
 
 
 @dataclass(frozen=True)
@@ -20,18 +18,6 @@ class PromptEmbedding:
 
     tokens: torch.Tensor
     pooled: torch.Tensor
-
-
-def check_prompt(prompt: str, what: str = "prompt") -> str:
-    """Refuse empty or absurdly long prompts; return the prompt stripped of outer spaces."""
-    if not isinstance(prompt, str) or not prompt.strip():
-        raise ParameterError(f"the {what} is empty: describe the image in a few words")
-    if len(prompt) > MAX_PROMPT_CHARS:
-        raise ParameterError(
-            f"the {what} is {len(prompt)} characters long; keep it under {MAX_PROMPT_CHARS} "
-            "(the text encoder reads at most 512 tokens)"
-        )
-    return prompt.strip()
 
 
 class PromptStore(Protocol):

@@ -19,7 +19,7 @@ from PIL import Image
 
 from core.batch.small_files import read_capped
 from core.errors import UserError
-from core.prompts import check_prompt
+from core.prompt_rules import check_prompt
 
 AUTO = "auto"
 MAX_SIDECAR_BYTES = 20_000_000
