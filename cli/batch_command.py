@@ -105,9 +105,9 @@ def run(args: argparse.Namespace) -> int:
     photos = find_photos(args.input, exclude=args.output)
     bases = output_bases(photos)  # over all photos, before they are split between processes
     processes = batch_processes()
-    if processes.count > 1 and args.memory_mode != MemoryMode.NONE.value:
-        raise ParameterError("with several processes use --memory-mode none (or --weights fp8): offloading "
-                             "always picks the first GPU")
+    if processes.count > 1 and args.memory_mode not in (MemoryMode.NONE.value, MemoryMode.AUTO.value):
+        raise ParameterError("with several processes use --memory-mode auto or none (or --weights fp8): "
+                             "offloading by hand always picks the first GPU")
     mine = processes.split(photos)
     args.output.mkdir(parents=True, exist_ok=True)
     from core.latent_cache import cached_engine

@@ -16,8 +16,8 @@ log = logging.getLogger(__name__)
 
 
 def is_out_of_memory(error: BaseException) -> bool:
-    """Whether a job ran out of device memory (the engine raises its own error in place of torch's)."""
-    return isinstance(error, OutOfMemoryError)
+    """Whether a job ran out of device memory: the engine's error, or torch's (CUDA, MPS) from outside it."""
+    return isinstance(error, OutOfMemoryError) or type(error).__name__ == "OutOfMemoryError"
 
 
 def describe_error(error: BaseException) -> str:
