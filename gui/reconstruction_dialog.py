@@ -7,6 +7,7 @@ from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
 MAX_SIDE = 768
+MIN_SIDE = 256  # tiny working sizes are shown larger, so the eye can judge them
 
 
 class ReconstructionDialog(QDialog):
@@ -17,8 +18,10 @@ class ReconstructionDialog(QDialog):
         self.setWindowTitle("Inversion check")
         self.image = QLabel(self)
         pixmap = QPixmap.fromImage(reconstruction)
-        if max(pixmap.width(), pixmap.height()) > MAX_SIDE:
-            pixmap = pixmap.scaled(MAX_SIDE, MAX_SIDE, Qt.AspectRatioMode.KeepAspectRatio,
+        side = max(pixmap.width(), pixmap.height())
+        if side > MAX_SIDE or side < MIN_SIDE:
+            target = MAX_SIDE if side > MAX_SIDE else MIN_SIDE
+            pixmap = pixmap.scaled(target, target, Qt.AspectRatioMode.KeepAspectRatio,
                                    Qt.TransformationMode.SmoothTransformation)
         self.image.setPixmap(pixmap)
         self.summary = QLabel(summary, self)
