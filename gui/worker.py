@@ -31,9 +31,12 @@ PROGRESS_INTERVAL = 0.03
 def load_flux_model(choice: ModelChoice):
     """The default model loader: core.model_loading with the user's device, precision and memory mode."""
     from core.devices import MemoryMode
+    from core.errors import ParameterError
     from core.kv_cache import SourceKVStore
     from core.model_loading import ModelSpec, load_model
 
+    if choice.memory_mode not in {mode.value for mode in MemoryMode}:  # a hand-edited settings file
+        raise ParameterError(f"unknown memory mode '{choice.memory_mode}' in the settings: choose one in Settings")
     model = load_model(ModelSpec(model=choice.model, device=choice.device, dtype=choice.precision,
                                  memory_mode=MemoryMode(choice.memory_mode), hf_token=choice.hf_token,
                                  weights=choice.weights))
