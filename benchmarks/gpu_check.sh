@@ -5,7 +5,7 @@
 # compile, FP8 weights, and group offload + FP8 with the GPU capped to 24 GB, each beside the
 # stock FluxPipeline on the same weights. Results: $OUT/gpu_check.json and $OUT/gpu_check.md.
 #
-#   benchmarks/gpu_check.sh --prepare   here, once: download the wheels into .gpu_wheels/
+#   benchmarks/gpu_check.sh --prepare   here, once: download the wheels into .gpu_wheels/ (~45 MB)
 #   benchmarks/gpu_check.sh             on the GPU machine (carry .gpu_wheels)
 #   benchmarks/gpu_check.sh --tiny      the CPU dry run with the tiny model (a test runs it)
 set -euo pipefail
@@ -13,20 +13,11 @@ cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 WHEELS=${SFS_GPU_WHEELS:-.gpu_wheels}
 OUT=${OUT:-$PWD/gpu-check-out}
-# Pure-Python (or abi3) packages the bench needs beside torch, as pinned in requirements.txt.
-PACKAGES="diffusers transformers accelerate huggingface_hub safetensors platformdirs"
-
-pinned() {
-    local name
-    for name in $PACKAGES; do
-        grep -iE "^${name}==" requirements.txt || echo "$name"
-    done
-}
-
 case "${1:-}" in
     --prepare)
         mkdir -p "$WHEELS"
-        "$PYTHON" -m pip download --quiet --no-deps --only-binary=:all: -d "$WHEELS" $(pinned)
+        "$PYTHON" benchmarks/gpu_wheel_list.py >"$WHEELS/requirements.txt"
+        "$PYTHON" -m pip download --quiet --no-deps --only-binary=:all: -d "$WHEELS" -r "$WHEELS/requirements.txt"
         echo "gpu_check: wheels in $WHEELS ($(du -sh "$WHEELS" | cut -f1)); carry it to the GPU machine"
         exit 0
         ;;
@@ -37,8 +28,14 @@ case "${1:-}" in
         ;;
 esac
 
-if compgen -G "$WHEELS/*.whl" >/dev/null; then
-    "$PYTHON" -m pip install --quiet --no-index --no-deps "$WHEELS"/*.whl
+if [ -f "$WHEELS/requirements.txt" ]; then
+    # All at once; if one wheel does not suit this Python, one by one (what is installed already stays).
+    if ! "$PYTHON" -m pip install --quiet --no-index --no-deps --find-links "$WHEELS" -r "$WHEELS/requirements.txt"; then
+        while read -r requirement; do
+            "$PYTHON" -m pip install --quiet --no-index --no-deps --find-links "$WHEELS" "$requirement" 2>/dev/null ||
+                echo "gpu_check: kept the image's own ${requirement%%==*}"
+        done <"$WHEELS/requirements.txt"
+    fi
 fi
 if ! "$PYTHON" -c "import diffusers, transformers, accelerate, safetensors" 2>/dev/null; then
     echo "gpu_check: diffusers, transformers or accelerate is missing: run 'benchmarks/gpu_check.sh --prepare'" \

@@ -53,6 +53,7 @@ class EditorController(QObject):
     model_status = Signal(str)
     error = Signal(str)  # open/save/export problems, shown in the window's notice bar
     notice = Signal(str)  # short status-bar messages
+    inversion_checked = Signal(str, QImage)  # after an edit with Check Inversion: summary, reconstruction
     session_replaced = Signal()
     tree_changed = Signal(str, object)  # tree event ("added", "removed", "current", "reset"), node id
     busy_changed = Signal(bool)
@@ -83,7 +84,7 @@ class EditorController(QObject):
         self._cancelling = False
         self._queued_edit: Optional[EditSettings] = None  # pressed Edit while the running one was cancelling
         self.check_inversion = False  # Edit > Check Inversion of Photos
-        self._inversion_summary = ""
+        self._inversion_check: Optional[tuple[str, QImage]] = None
         self._load_job: Optional[int] = None
         self._hf_token: Optional[str] = None
         self._eta = EtaEstimator()
@@ -427,7 +428,7 @@ class EditorController(QObject):
         cache = CacheChoice(s.cache_root(), max(1, int(s.cache_size_gb * 1000**3)))
         job = EditJob(self.host.new_job_id(), choice, cache, request, self.host.new_cancel_token(), finish,
                       check_inversion=self.check_inversion)
-        self._inversion_summary = ""
+        self._inversion_check = None
         self._edit_job = job.id
         self._eta = EtaEstimator()
         self.host.submit(job)
@@ -534,13 +535,13 @@ class EditorController(QObject):
             return
         self.undo_stack.push(OperationCommand(operation, self.session.tree, applied=True))
         self.edit_finished.emit([node.id for node in operation.nodes])
-        if self._inversion_summary:
-            self.notice.emit(self._inversion_summary)
+        if self._inversion_check is not None:
+            self.inversion_checked.emit(*self._inversion_check)
 
-    @Slot(int, str)
-    def _on_inversion_checked(self, job_id: int, summary: str) -> None:
+    @Slot(int, str, QImage)
+    def _on_inversion_checked(self, job_id: int, summary: str, reconstruction: QImage) -> None:
         if job_id == self._edit_job:
-            self._inversion_summary = summary
+            self._inversion_check = (summary, reconstruction)
 
     @Slot(int, str)
     def _on_failed(self, job_id: int, message: str) -> None:

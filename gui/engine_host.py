@@ -33,7 +33,7 @@ class EngineHost(QObject):
     finished = Signal(int, object)
     failed = Signal(int, str)
     cancelled = Signal(int)
-    inversion_checked = Signal(int, str)  # job id, one-line summary
+    inversion_checked = Signal(int, str, QImage)  # job id, one-line summary, reconstruction
     _submit = Signal(object)
 
     def __init__(self, model_loader: Optional[Callable[[ModelChoice], Any]] = None,
@@ -133,10 +133,10 @@ class EngineHost(QObject):
         if job_id in self._live:
             self.preview.emit(job_id, image)
 
-    @Slot(int, str)
-    def _on_inversion_checked(self, job_id: int, summary: str) -> None:
+    @Slot(int, str, QImage)
+    def _on_inversion_checked(self, job_id: int, summary: str, reconstruction: QImage) -> None:
         if job_id in self._live:
-            self.inversion_checked.emit(job_id, summary)
+            self.inversion_checked.emit(job_id, summary, reconstruction)
 
     @Slot(object)
     def _on_engine_ready(self, catalog: MethodCatalog) -> None:

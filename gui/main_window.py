@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Optional
 
 from PySide6.QtCore import QByteArray, QEventLoop, Qt
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QPixmap
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QImage, QPixmap
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMessageBox, QVBoxLayout, QWidget
 
 from gui.actions import build_menus
@@ -26,6 +26,7 @@ from gui.model_setup_dialog import ModelSetupDialog
 from gui.node_descriptions import NodeDescriptions
 from gui.notice_bar import NoticeBar
 from gui.prompt_history_panel import PromptHistoryPanel
+from gui.reconstruction_dialog import show_reconstruction
 from gui.settings import save_settings
 from gui.status_bar import EditorStatusBar
 from gui.variations_strip import VariationsStrip
@@ -96,6 +97,12 @@ class MainWindow(QMainWindow):
         """Edit > Check Inversion: after each photo edit, sample its inversion back and show the PSNR."""
         self.controller.check_inversion = self.menu_actions.check_inversion.isChecked()
 
+    def _on_inversion_checked(self, summary: str, reconstruction: QImage) -> None:
+        self.status.notify(summary)
+        if not reconstruction.isNull():
+            self.notice_bar.show_message(summary, (("Show Reconstruction",
+                                                    lambda: show_reconstruction(self, reconstruction, summary)),))
+
     def _add_dock(self, name: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> None:
         dock = QDockWidget(title, self)
         dock.setObjectName(f"{name}Dock")  # saveState needs stable names
@@ -109,6 +116,7 @@ class MainWindow(QMainWindow):
         c.model_status.connect(self._on_model_status)
         c.error.connect(self.notice_bar.show_message)
         c.notice.connect(self.status.notify)
+        c.inversion_checked.connect(self._on_inversion_checked)
         c.session_replaced.connect(self._on_session_replaced)
         c.tree_changed.connect(self._on_tree_changed)
         c.busy_changed.connect(self._on_busy)

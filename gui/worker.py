@@ -31,9 +31,12 @@ PROGRESS_INTERVAL = 0.03
 def load_flux_model(choice: ModelChoice):
     """The default model loader: core.model_loading with the user's device, precision and memory mode."""
     from core.devices import MemoryMode
+    from core.errors import ParameterError
     from core.kv_cache import SourceKVStore
     from core.model_loading import ModelSpec, load_model
 
+    if choice.memory_mode not in {mode.value for mode in MemoryMode}:  # a hand-edited settings file
+        raise ParameterError(f"unknown memory mode '{choice.memory_mode}' in the settings: choose one in Settings")
     model = load_model(ModelSpec(model=choice.model, device=choice.device, dtype=choice.precision,
                                  memory_mode=MemoryMode(choice.memory_mode), hf_token=choice.hf_token,
                                  weights=choice.weights))
@@ -66,7 +69,7 @@ class EngineWorker(QObject):
     finished = Signal(int, object)  # job id, payload
     failed = Signal(int, str)  # job id, one-line message
     cancelled = Signal(int)
-    inversion_checked = Signal(int, str)  # job id, one-line summary
+    inversion_checked = Signal(int, str, QImage)  # job id, one-line summary, reconstruction (null if none)
 
     def __init__(self, model_loader: Callable[[ModelChoice], Any] = load_flux_model) -> None:
         super().__init__()
@@ -222,19 +225,21 @@ class EngineWorker(QObject):
         control = JobControl(on_progress=on_progress, cancel=job.cancel)
         result = engine.run(job.request, control)
         if job.check_inversion:
-            self.inversion_checked.emit(job.id, self._check_inversion(job.request, result, control))
+            self.inversion_checked.emit(job.id, *self._check_inversion(job.request, result, control))
         job.cancel.raise_if_cancelled()
         return job.finish(result, self._model) if job.finish else result
 
-    def _check_inversion(self, request, result, control) -> str:
-        """The one-line inversion check of a photo edit (or why there is none)."""
+    def _check_inversion(self, request, result, control) -> tuple[str, QImage]:
+        """The inversion check of a photo edit: its one-line summary and the reconstruction (or why there is none)."""
         from core.inversion_check import check_inversion
+        from gui.images import to_qimage
 
         if request.image is None or result.source_trajectory is None:
-            return "Inversion check: only photo edits that invert the photo (Stable Flow, ODE inversion) have one"
+            return ("Inversion check: only photo edits that invert the photo (Stable Flow, ODE inversion) have one",
+                    QImage())
         check = check_inversion(self._model, result.source_trajectory, request.image,
                                 max_sequence_length=request.max_sequence_length, control=control)
-        return check.summary()
+        return check.summary(), to_qimage(check.reconstruction)
 
     def _run_task(self, job: EngineTaskJob) -> Any:
         from core.progress import JobControl

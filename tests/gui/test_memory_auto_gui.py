@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 
 import core.memory_auto
@@ -73,3 +74,11 @@ def test_out_of_memory_drops_one_mode_retries_once_and_keeps_it(qtbot, tmp_path,
         assert [(c.memory_mode, c.weights) for c in choices][-1] == ("model-cpu-offload", "fp8")
     finally:
         close_window(window)
+
+
+def test_an_unknown_memory_mode_from_a_settings_file_is_one_clear_line():
+    from core.errors import ParameterError
+    from gui.jobs import ModelChoice
+
+    with pytest.raises(ParameterError, match="unknown memory mode 'turbo' in the settings: choose one in Settings"):
+        load_flux_model(ModelChoice("tiny-random", device="cpu", memory_mode="turbo"))
