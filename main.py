@@ -21,6 +21,9 @@ STARTUP_TIME = "--startup-time"
 
 def main(argv: list[str]) -> int:
     """Dispatch to the CLI, the self-test or the editor."""
+    from core.speed_options import keep_compiled_kernels_in_app_cache
+
+    keep_compiled_kernels_in_app_cache()  # before torch loads: it reads the folder once
     from cli.app import COMMANDS, run_cli  # light: the commands import the engine when they run
 
     if argv and (argv[0] in COMMANDS or argv[0] in ("-h", "--help")):

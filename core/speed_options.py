@@ -12,7 +12,9 @@ A configuration is a ``+``-joined list, e.g. ``fused-qkv+attn=flash+compile``:
 Compilation happens on the first call at each new input shape (image size, batch, text
 length) and is then reused for the model's life; torch keeps the compiled kernels in the
 app's cache folder (``torch-compile``), so a later process at the same size compiles much
-faster. A :class:`CompileWatch` tells its listener when a call compiles.
+faster (:func:`keep_compiled_kernels_in_app_cache`, called by ``main.py`` before torch
+loads: torch reads the folder once). A :class:`CompileWatch` tells its listener when a
+call compiles.
 
 Its backend is inductor unless ``SFS_COMPILE_BACKEND`` names another (the GPU check's CPU
 dry run uses ``eager``: the same graphs and guards, without generating kernels).
@@ -40,6 +42,11 @@ def parse_speed_config(config: str) -> list[str]:
         if part not in ("eager", "fused-qkv", "compile") and not part.startswith("attn="):
             raise ParameterError(f"unknown speed option '{part}': use {', '.join(OPTIONS)} joined with +")
     return parts
+
+
+def keep_compiled_kernels_in_app_cache() -> None:
+    """Point torch's compile cache into the app's cache folder (unless the user chose one)."""
+    os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", str(cache_dir() / COMPILE_CACHE_FOLDER))
 
 
 def speed_config(compile_blocks: bool = False, attention_backend: str = "native") -> str:
@@ -112,8 +119,7 @@ def apply_speed_options(model: FluxModel, config: str) -> None:
     except (ValueError, RuntimeError, ImportError) as error:
         raise ParameterError(f"attention backend '{backend}' is not available here: {error}") from None
     if "compile" in parts and not getattr(transformer, "_sfs_compiled", False):
-        # Set before the first compilation: torch reads it then (an explicit user setting wins).
-        os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", str(cache_dir() / COMPILE_CACHE_FOLDER))
+        keep_compiled_kernels_in_app_cache()  # in case torch has not read its folder yet
         backend = os.environ.get("SFS_COMPILE_BACKEND", "inductor")
         transformer.compile_repeated_blocks(fullgraph=False, backend=backend)
         transformer._sfs_compiled = True

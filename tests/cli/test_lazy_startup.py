@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,16 +15,17 @@ from cli.app import COMMANDS, run_cli
 ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ("torch", "diffusers", "transformers")
 PROBE = (
-    "import json, sys, main\n"
+    "import json, os, sys, main\n"
     "code = main.main(sys.argv[1:])\n"
     f"print(json.dumps({{'code': code, 'heavy': [name for name in {HEAVY!r} if name in sys.modules]}}))\n"
+    "print(os.environ.get('TORCHINDUCTOR_CACHE_DIR'))\n"
 )
 
 
-def _probe(*argv: str) -> tuple[dict, subprocess.CompletedProcess]:
+def _probe(*argv: str, env: dict | None = None) -> tuple[dict, subprocess.CompletedProcess]:
     done = subprocess.run([sys.executable, "-c", PROBE, *argv], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300)
-    return json.loads(done.stdout.strip().splitlines()[-1]), done
+                          timeout=300, env=env)
+    return json.loads(done.stdout.strip().splitlines()[-2]), done
 
 
 @pytest.mark.parametrize("argv, code", [
@@ -51,3 +53,11 @@ def test_the_edit_methods_are_the_engines_methods():
     from core.methods import METHODS
 
     assert list(METHOD_OPTIONS) == list(METHODS)
+
+
+def test_compiled_kernels_go_to_the_app_cache_unless_the_user_chose_a_folder(isolated_home, tmp_path):
+    env = {key: value for key, value in os.environ.items() if key != "TORCHINDUCTOR_CACHE_DIR"}
+    _, done = _probe("--help", env=env)
+    assert Path(done.stdout.strip().splitlines()[-1]).is_relative_to(isolated_home)
+    _, done = _probe("--help", env={**env, "TORCHINDUCTOR_CACHE_DIR": str(tmp_path / "mine")})
+    assert done.stdout.strip().splitlines()[-1] == str(tmp_path / "mine")
