@@ -121,6 +121,11 @@ class EditorController(QObject):
             self.session.close()
 
     @property
+    def loading_model(self) -> bool:
+        """Whether a model load job is queued or running."""
+        return self._load_job is not None
+
+    @property
     def busy(self) -> bool:
         """Whether an edit is running."""
         return self._edit_job is not None
