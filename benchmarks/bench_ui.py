@@ -7,6 +7,8 @@ Measures, on the tiny model:
   its lateness is recorded from pressing Edit until the result is in the history panel
   (and, as a baseline, for 5 s with nothing running: other processes on the machine
   delay the timer too);
+- the same for file work: opening a 12000x9000 photo, exporting a result at 4000x3000
+  and saving a project of about 100 MB (from the call until the window has the outcome);
 and saves a screenshot of the editor with a finished edit to docs/screenshot.png.
 
     python benchmarks/bench_ui.py [--size 256] [--steps 50] [--runs 5] [--no-screenshot]
@@ -85,6 +87,86 @@ async def watch(seconds: float) -> float:
     return max(meter.lateness)
 
 
+async def measured(signal, start) -> tuple[float, float]:
+    """Call ``start()`` and wait for ``signal``: (seconds, longest UI stall) meanwhile."""
+    outcome = asyncio.get_running_loop().create_future()
+
+    def done(_path: str, ok: bool) -> None:
+        if not outcome.done():
+            outcome.set_result(ok)
+
+    signal.connect(done)
+    meter = StallMeter()
+    started = time.perf_counter()
+    meter.armed = True
+    if not start():
+        raise RuntimeError("the file work did not start")
+    if not await outcome:
+        raise RuntimeError("the file work failed")
+    meter.armed = False
+    meter.stop()
+    signal.disconnect(done)
+    return time.perf_counter() - started, max(meter.lateness)
+
+
+def big_photo(width: int, height: int):
+    """A photo-like image (smooth noise, which PNG compresses about as badly as a real photo)."""
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    small = Image.fromarray(rng.integers(0, 256, (height // 8, width // 8, 3), dtype=np.uint8))
+    return small.resize((width, height), Image.Resampling.BILINEAR)
+
+
+def add_results(window, count: int, size: tuple[int, int]) -> None:
+    """Put ``count`` noise images under the current node as if edits had made them."""
+    import numpy as np
+    from PIL import Image
+
+    from core.session.node import EditNode, new_node_id
+    from core.session.operations import AddNodes
+
+    tree = window.controller.tree
+    rng = np.random.default_rng(1)
+    for number in range(count):
+        image = Image.fromarray(rng.integers(0, 256, (size[1], size[0], 3), dtype=np.uint8))
+        node = EditNode(new_node_id(), tree.root_id, "edit", f"a photo, edit {number}", source_prompt="a photo",
+                        method="sdedit", params={"steps": 1})
+        window.controller._push(AddNodes([node], [image], [None]))
+
+
+async def file_work_with_stall_meter(window, folder: Path, project_mb: int) -> list[tuple[str, float, float]]:
+    """Open a 12000x9000 photo, export at 4000x3000, save a ~``project_mb`` MB project."""
+    controller = window.controller
+    while controller.loading_model:  # measure the file work alone, not the model's imports
+        await asyncio.sleep(0.1)
+    results = []
+    huge = folder / "huge.png"
+    big_photo(12000, 9000).save(huge, compress_level=1)
+    controller.mark_saved()
+    elapsed, stall = await measured(controller.opened, lambda: window.open_path(huge))
+    results.append((f"open a 12000x9000 PNG ({huge.stat().st_size / 1e6:.0f} MB)", elapsed, stall))
+
+    photo = folder / "photo-4000x3000.png"
+    big_photo(4000, 3000).save(photo, compress_level=1)
+    controller.mark_saved()
+    await measured(controller.opened, lambda: window.open_path(photo))
+    target = folder / "export.png"
+    elapsed, stall = await measured(controller.exported,
+                                    lambda: controller.export_node(controller.tree.root_id, target))
+    results.append(("export 4000x3000 PNG", elapsed, stall))
+
+    per_node = 1024 * 768 * 3
+    add_results(window, max(1, project_mb * 1_000_000 // per_node), (1024, 768))
+    await asyncio.sleep(0.5)
+    project = folder / "big.sfproj"
+    elapsed, stall = await measured(controller.saved, lambda: window.save_project_to(project))
+    results.append((f"save a {project.stat().st_size / 1e6:.0f} MB project", elapsed, stall))
+    controller.mark_saved()
+    return results
+
+
 async def edits_with_stall_meter(window, folder: Path, size: int, steps: int) -> list[tuple[str, float, float]]:
     """Idle baseline, then a photo edit and a re-edit of its result while the stall meter watches."""
     from gui.self_test import fill_edit_panel, run_edit
@@ -93,7 +175,9 @@ async def edits_with_stall_meter(window, folder: Path, size: int, steps: int) ->
     results = [("idle, no edit running (baseline)", 5.0, await watch(5.0))]
     photo = folder / "landscape.png"
     landscape(size).save(photo)
-    window.open_path(photo)
+    from gui.app import open_file
+
+    await open_file(window, photo)
     cases = (("a photo of a house on a hill", "a photo of a house on a hill in snow\n"
               "a photo of a house on a hill at night"),
              ("a photo of a house on a hill in snow", "a photo of a house on a hill in snow at sunset"))
@@ -128,17 +212,32 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5, help="start-up runs (median reported)")
     parser.add_argument("--screenshot", type=Path, default=ROOT / "docs" / "screenshot.png")
     parser.add_argument("--no-screenshot", action="store_true")
+    parser.add_argument("--project-mb", type=int, default=100, help="size of the project saved")
+    parser.add_argument("--files-only", action="store_true", help="only the file cases (no start-up, no edits)")
     args = parser.parse_args()
 
-    shown, torch_loaded = median_startup([sys.executable, str(ROOT / "main.py")], args.runs)
-    print(f"process start -> window shown: {shown:.2f} s (median of {args.runs}); "
-          f"torch imported before the window: {torch_loaded}")
+    if not args.files_only:
+        shown, torch_loaded = median_startup([sys.executable, str(ROOT / "main.py")], args.runs)
+        print(f"process start -> window shown: {shown:.2f} s (median of {args.runs}); "
+              f"torch imported before the window: {torch_loaded}")
 
-    results = run_in_editor(lambda window, home: edits_with_stall_meter(window, home, args.size, args.steps),
-                            None if args.no_screenshot else args.screenshot)
-    print(f"photo {args.size}x{args.size}, {args.steps} steps, timer every {TIMER_MS} ms:")
-    for what, elapsed, stall in results:
-        print(f"  {what}: {elapsed:.2f} s, longest UI stall {stall * 1000:.1f} ms")
+    async def work(window, home: Path) -> None:
+        if not args.files_only:
+            results = await edits_with_stall_meter(window, home, args.size, args.steps)
+            print(f"photo {args.size}x{args.size}, {args.steps} steps, timer every {TIMER_MS} ms:")
+            for what, elapsed, stall in results:
+                print(f"  {what}: {elapsed:.2f} s, longest UI stall {stall * 1000:.1f} ms")
+            if not args.no_screenshot:
+                args.screenshot.parent.mkdir(parents=True, exist_ok=True)
+                window.grab().save(str(args.screenshot))
+                print(f"screenshot: {args.screenshot}")
+        await window.controller.ready()
+        results = await file_work_with_stall_meter(window, home, args.project_mb)
+        print(f"file work, timer every {TIMER_MS} ms:")
+        for what, elapsed, stall in results:
+            print(f"  {what}: {elapsed:.2f} s, longest UI stall {stall * 1000:.1f} ms")
+
+    run_in_editor(work)
     return 0
 
 
@@ -170,7 +269,7 @@ def run_in_editor(work, screenshot: Optional[Path] = None):
                     print(f"screenshot: {screenshot}")
                 return result
             finally:
-                window.controller.undo_stack.setClean()
+                window.controller.mark_saved()
                 window.close()
 
 

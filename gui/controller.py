@@ -24,7 +24,7 @@ from gui.edit_settings import EditSettings
 from gui.engine_host import EngineHost
 from gui.file_jobs import FileJobs
 from gui.error_messages import describe_error
-from gui.eta import EtaEstimator, describe_progress
+from gui.eta import JobProgress, describe_progress, plan_phases
 from gui.jobs import CacheChoice, EditJob, LoadModelJob, ModelChoice
 from gui.prompt_history import PromptHistory
 from gui.settings import AppSettings, save_settings
@@ -87,7 +87,7 @@ class EditorController(QObject):
         self._inversion_check: Optional[tuple[str, QImage]] = None
         self._load_job: Optional[int] = None
         self._hf_token: Optional[str] = None
-        self._eta = EtaEstimator()
+        self._progress = JobProgress([])
         self._ready: Optional[asyncio.Future] = None
         # Results (from edits, undo, a restore...) that no saved project holds yet.
         self._unsaved_results = False
@@ -123,6 +123,11 @@ class EditorController(QObject):
         if self.session is not None:
             self.session.tree.remove_listener(self._on_tree_event)
             self.session.close()
+
+    @property
+    def loading_model(self) -> bool:
+        """Whether a model load job is queued or running."""
+        return self._load_job is not None
 
     @property
     def busy(self) -> bool:
@@ -430,10 +435,20 @@ class EditorController(QObject):
                       check_inversion=self.check_inversion)
         self._inversion_check = None
         self._edit_job = job.id
-        self._eta = EtaEstimator()
+        self._progress = JobProgress(self._plan(request))
         self.host.submit(job)
         self.busy_changed.emit(True)
         return job.id
+
+    def _plan(self, request) -> list[tuple[str, int]]:
+        from core.methods import get_method
+
+        kind = "photo" if request.image is not None else "result" if request.source is not None else "generated"
+        try:
+            steps = int(get_method(request.method).resolve_params(request).get("steps", 1))
+        except UserError:
+            steps = 1  # the job will refuse it with one line
+        return plan_phases(request.method, kind, steps)
 
     def _build(self, edit: EditSettings):
         session = self.session
@@ -494,8 +509,8 @@ class EditorController(QObject):
     @Slot(int, str, int, int)
     def _on_progress(self, job_id: int, phase: str, step: int, total: int) -> None:
         if job_id == self._edit_job:
-            self.edit_progress.emit(describe_progress(phase, step, total, self._eta.update(phase, step, total)),
-                                    step, total)
+            done, all_steps, seconds_left = self._progress.update(phase, step, total)
+            self.edit_progress.emit(describe_progress(phase, step, total, seconds_left), done, all_steps)
 
     @Slot(int, QImage)
     def _on_preview(self, job_id: int, image: QImage) -> None:

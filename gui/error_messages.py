@@ -11,6 +11,11 @@ OUT_OF_MEMORY = (
     "Out of GPU memory: in Settings choose FP8 weights or an offload memory mode, "
     "or try a smaller image or fewer edit prompts."
 )
+# The engine's advice names command-line options; the editor names its own controls.
+CLI_ADVICE = {
+    "use --device cpu": "choose Device: cpu in Edit ▸ Settings",
+    "--device cpu": "Device: cpu (Edit ▸ Settings)",
+}
 DISK_FULL = "the disk is full: free some space or choose a folder on another disk"
 log = logging.getLogger(__name__)
 
@@ -25,7 +30,7 @@ def describe_error(error: BaseException) -> str:
     if is_out_of_memory(error):
         return OUT_OF_MEMORY
     if isinstance(error, UserError):
-        return str(error)
+        return for_the_editor(str(error))
     if isinstance(error, OSError) and error.errno is not None:
         return describe_os_error(error)
     log.error("internal error in a job", exc_info=error)
@@ -41,3 +46,10 @@ def describe_os_error(error: OSError) -> str:
     if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return f"no permission to write there{where}: choose another folder"
     return f"{error.strerror or 'the file could not be written'}{where}"
+
+
+def for_the_editor(message: str) -> str:
+    """``message`` with command-line advice put in the editor's terms."""
+    for cli, gui in CLI_ADVICE.items():
+        message = message.replace(cli, gui)
+    return message

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Optional
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -31,19 +32,42 @@ MEMORY_MODE_LABELS = {
     "sequential-cpu-offload": "Sequential offload (least GPU memory, much slower)",
 }
 ATTENTION_BACKENDS = ("native", "_native_cudnn", "_native_efficient", "flash", "sage", "xformers")
+NO_GPU = "No GPU on this machine: the model runs on the CPU, where memory modes and FP8 weights do not apply."
 WEIGHT_LABELS = {
     "model": "As stored in the model",
     "fp8": "FP8 transformer weights (about half the GPU memory)",
 }
 
 
-def _choices(parent: QWidget, values, labels: dict[str, str], current: str) -> QComboBox:
-    """A combo box of ``values`` shown by their labels (or as they are), ``current`` selected."""
+def _choices(parent: QWidget, values, labels: dict[str, str], current: str,
+             unavailable: Optional[dict[str, str]] = None) -> QComboBox:
+    """A combo box of ``values`` shown by their labels (or as they are), ``current`` selected;
+    ``unavailable`` values (value -> why) are greyed out with the reason as their tooltip."""
     box = QComboBox(parent)
+    unavailable = unavailable or {}
     for value in values:
         box.addItem(labels.get(value, value), value)
-    box.setCurrentIndex(max(0, box.findData(current)))
+        if value in unavailable:
+            index = box.count() - 1
+            box.model().item(index).setEnabled(False)
+            box.setItemData(index, unavailable[value], Qt.ItemDataRole.ToolTipRole)
+    chosen = box.findData(current)
+    box.setCurrentIndex(chosen if chosen >= 0 and current not in unavailable else 0)
     return box
+
+
+def unavailable_devices() -> dict[str, str]:
+    """Devices this machine lacks, with the reason in words for the editor (imports torch)."""
+    import torch
+
+    from core.devices import cuda_unavailable_reason
+
+    missing = {}
+    if not torch.cuda.is_available():
+        missing["cuda"] = cuda_unavailable_reason()
+    if not torch.backends.mps.is_available():
+        missing["mps"] = "Apple MPS is only on Macs with Apple silicon"
+    return missing
 
 
 class SettingsDialog(QDialog):
@@ -55,7 +79,9 @@ class SettingsDialog(QDialog):
         from core.devices import DEVICE_CHOICES, DTYPE_CHOICES, WEIGHT_CHOICES, MemoryMode
 
         self.setWindowTitle("Settings")
-        self.device = _choices(self, DEVICE_CHOICES, {}, settings.device)
+        missing = unavailable_devices()
+        self.has_gpu = not {"cuda", "mps"} <= set(missing)
+        self.device = _choices(self, DEVICE_CHOICES, {}, settings.device, missing)
         self.precision = _choices(self, DTYPE_CHOICES, {}, settings.precision)
         self.weights = _choices(self, WEIGHT_CHOICES, WEIGHT_LABELS, settings.weights)
         self.memory_mode = _choices(self, [mode.value for mode in MemoryMode], MEMORY_MODE_LABELS,
@@ -65,6 +91,10 @@ class SettingsDialog(QDialog):
         self.peak_memory.setWordWrap(True)
         self.weights.currentIndexChanged.connect(self._show_peak_memory)
         self.memory_mode.currentIndexChanged.connect(self._show_peak_memory)
+        if not self.has_gpu:
+            for box in (self.memory_mode, self.weights):
+                box.setEnabled(False)
+                box.setToolTip(NO_GPU)
         self._show_peak_memory()
         self.kv_cache = QDoubleSpinBox(self)
         self.kv_cache.setRange(0, 1024)
@@ -122,6 +152,9 @@ class SettingsDialog(QDialog):
         form.addRow(buttons)
 
     def _show_peak_memory(self) -> None:
+        if not self.has_gpu:
+            self.peak_memory.setText(NO_GPU)
+            return
         from core.devices import MemoryMode
         from core.memory_auto import LADDER, EditShape, peak_gb
         from core.memory_estimate import estimate_peak_gb

@@ -31,6 +31,8 @@ def test_photo_edit_shows_progress_and_lands_in_history(qtbot, window, tmp_path)
     texts = [text for text, _, _ in progress]
     assert "Inverting the photo 4/4" in texts and "Editing 4/4" in texts  # every phase reports its end
     assert all(step <= total for _, step, total in progress)
+    done = [step for _, step, _ in progress]
+    assert done == sorted(done) and progress[-1][1] == progress[-1][2]  # one bar for the whole job, never restarting
     assert previews and set(previews) == {(64, 64)}  # a live preview of the edit, at most a few a second
     assert window.history_panel.node_ids() == [root, *ids]
     assert window.controller.tree.current_id == ids[0]

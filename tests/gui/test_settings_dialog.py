@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import torch
+
+from gui.error_messages import describe_error
 from gui.settings import load_settings, save_settings
 from gui.settings_dialog import SettingsDialog
+from PySide6.QtCore import Qt
+
 from tests.gui.helpers import EDIT_TIMEOUT_MS, edit, open_photo
 
 
@@ -29,8 +34,10 @@ def test_changed_settings_are_saved_and_the_next_edit_reloads_the_model(qtbot, w
     assert any((tmp_path / "caches").rglob("*.safetensors"))  # the caches moved to the chosen folder
 
 
-def test_dialog_shows_expected_peak_memory_and_keeps_the_re_edit_budget(qtbot, window):
+def test_dialog_shows_expected_peak_memory_and_keeps_the_re_edit_budget(qtbot, window, monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)  # as on a machine with a GPU
     dialog = SettingsDialog(window.settings, window)
+    assert dialog.memory_mode.isEnabled() and dialog.device.model().item(dialog.device.findData("cuda")).isEnabled()
     dialog.memory_mode.setCurrentIndex(dialog.memory_mode.findData("none"))
     dialog.weights.setCurrentIndex(dialog.weights.findData("model"))
     bf16 = dialog.peak_memory.text()
@@ -81,3 +88,25 @@ def test_speed_settings_are_saved_reach_the_model_and_a_bad_backend_is_one_line(
         from core.speed_options import apply_speed_options
 
         apply_speed_options(model, "eager")
+
+
+def test_a_cpu_only_machine_is_offered_only_what_it_has(qtbot, window, monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    window.settings.device = "cuda"  # e.g. settings copied from a GPU machine
+    dialog = SettingsDialog(window.settings, window)
+    cuda = dialog.device.findData("cuda")
+    assert not dialog.device.model().item(cuda).isEnabled()
+    assert "CUDA not available" in dialog.device.itemData(cuda, Qt.ItemDataRole.ToolTipRole)
+    assert dialog.device.currentData() == "auto"  # not a device that is not there
+    assert not dialog.memory_mode.isEnabled() and not dialog.weights.isEnabled()
+    assert "No GPU" in dialog.peak_memory.text() and "GB" not in dialog.peak_memory.text()
+
+    from core.devices import resolve_device
+    from core.errors import ParameterError
+
+    try:
+        resolve_device("cuda")
+    except ParameterError as error:
+        message = describe_error(error)
+    assert "--device" not in message and "Settings" in message  # the GUI speaks GUI

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from gui.eta import EtaEstimator, describe_progress
+from gui.eta import JobProgress, describe_progress, plan_phases
 from gui.prompt_history import MAX_ENTRIES, PromptHistory
 from gui.settings import MAX_RECENT_FILES, AppSettings, load_settings, save_settings, settings_path
 
@@ -46,13 +46,28 @@ def test_prompt_history_is_newest_first_deduplicated_searchable_and_bounded(tmp_
     assert PromptHistory(tmp_path / "broken.json").entries() == []
 
 
-def test_time_left_comes_from_the_phase_step_rate():
+def test_one_bar_and_one_time_left_for_the_whole_job():
     now = [100.0]
-    eta = EtaEstimator(clock=lambda: now[0])
-    assert eta.update("invert", 1, 50) is None
+    progress = JobProgress(plan_phases("stable-flow", "photo", 50), clock=lambda: now[0])
+    assert progress.update("encode", 1, 1) == (1, 102, None)
+    assert progress.update("invert", 1, 50)[:2] == (2, 102)
     now[0] += 2.0
-    assert eta.update("invert", 3, 50) == 47.0  # 1 s per step, 47 steps to go
-    assert eta.update("edit", 1, 50) is None  # a new phase starts its own estimate
+    done, total, left = progress.update("invert", 3, 50)
+    assert (done, total) == (4, 102)  # one bar over encode, invert, edit and decode
+    assert left == 47 * 1.0 + 51 * (2.0 / 3)  # this phase at its rate, the later ones at the job's
+    now[0] += 47.0
+    progress.update("invert", 50, 50)
+    done, total, left = progress.update("edit", 1, 50)
+    assert (done, total) == (52, 102) and left is not None and left > 30  # the edit's 50 steps still count
     assert describe_progress("edit", 3, 15, 12.4) == "Editing 3/15 · about 12 s left"
     assert describe_progress("invert", 10, 50, 150) == "Inverting the photo 10/50 · about 2 min left"
     assert describe_progress("decode", 1, 1, 0.0) == "Decoding 1/1"
+
+
+def test_skipped_and_unplanned_phases_keep_the_bar_whole():
+    progress = JobProgress(plan_phases("stable-flow", "photo", 10), clock=lambda: 0.0)
+    progress.update("encode", 1, 1)
+    assert progress.update("edit", 1, 10)[:2] == (2, 12)  # the inversion came from the cache: dropped
+    progress = JobProgress(plan_phases("flowedit", "result", 28), clock=lambda: 0.0)
+    progress.update("edit", 24, 24)
+    assert progress.update("sample", 1, 4)[:2] == (25, 29)  # FlowEdit's plain tail steps, then decode
