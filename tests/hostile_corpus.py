@@ -408,7 +408,7 @@ RECIPE_CASES: list[tuple[str, Optional[str | bytes], str]] = [
     ("prompt is null", '{"prompt": null}', ""),
     ("prompt is a megabyte", json.dumps({"prompt": "x" * 2**20}), ""),
     ("recipe is not JSON", "{prompt: dog", ""),
-    ("recipe is invalid UTF-8", b"{\"prompt\": \"\xff\xfe\"}", ""),
+    ("recipe in a Latin-1 tEXt chunk", b"{\"prompt\": \"caf\xe9\"}", "caf\u00e9"),  # tEXt is Latin-1 by the PNG spec
 ]
 
 

@@ -174,10 +174,13 @@ def test_crafted_recipe_in_a_photo(name, text, prompt, sandbox):
     assert listing(sandbox) == before
 
 
-def test_recipe_that_inflates_to_64_mb_is_ignored(sandbox):
+def test_photo_whose_recipe_inflates_to_64_mb_is_refused_in_one_line(sandbox):
     path = sandbox / "in" / "photo.png"
     path.write_bytes(recipe_bomb_png())
-    assert EditSession().open_photo(path).prompt == ""
+    with pytest.raises(UserError) as error:  # Pillow refuses to inflate the text chunk, so the whole file
+        EditSession().open_photo(path)
+    _assert_one_line(str(error.value))
+    assert "photo.png" in str(error.value)
 
 
 @pytest.mark.parametrize("name,data", cache_trajectory_cases(), ids=[case[0] for case in cache_trajectory_cases()])
