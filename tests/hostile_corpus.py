@@ -148,12 +148,15 @@ def _traversal_ids(sandbox: Path) -> Entries:
     return entries
 
 
-def _trajectory_entry(trajectory_bytes: bytes, node: int = 1) -> Callable[[Path], Entries]:
+def _replaced_entry(name: str, data: bytes) -> Callable[[Path], Entries]:
+    """The base entries with entry ``name`` holding ``data``."""
     def build(_: Path) -> Entries:
-        entries = base_entries()
-        entries[f"trajectories/{IDS[node]}.safetensors"] = trajectory_bytes
-        return entries
+        return {**base_entries(), name: data}
     return build
+
+
+def _trajectory_entry(trajectory_bytes: bytes, node: int = 1) -> Callable[[Path], Entries]:
+    return _replaced_entry(f"trajectories/{IDS[node]}.safetensors", trajectory_bytes)
 
 
 def _raw_trajectory(latents: torch.Tensor, sigmas: Optional[torch.Tensor] = None,
@@ -185,11 +188,7 @@ def _png_header_only(width: int, height: int) -> bytes:
 
 
 def _image_entry(data: bytes, node: int = 0) -> Callable[[Path], Entries]:
-    def build(_: Path) -> Entries:
-        entries = base_entries()
-        entries[f"images/{IDS[node]}.png"] = data
-        return entries
-    return build
+    return _replaced_entry(f"images/{IDS[node]}.png", data)
 
 
 def _without(name: str) -> Callable[[Path], Entries]:
