@@ -132,17 +132,21 @@ def read_session(read: ReadEntry, tree: EditTree) -> None:
         raise DamagedSessionError(f"its manifest is unreadable: {error}") from None
     nodes, current_id = check_manifest(manifest, FORMAT_NAME, FORMAT_VERSION)
     images: dict[str, Image.Image] = {}
-    trajectories: dict[str, bytes] = {}
-    for index, node in enumerate(nodes):
-        image = images[node.id] = _decode_image(read(image_name(node.id), MAX_IMAGE_BYTES), index)
-        if node.trajectory_id:
-            data = read(trajectory_name(node.trajectory_id), MAX_TRAJECTORY_BYTES)
-            try:
-                trajectory_from_bytes(data, image.size)  # checked now; kept as bytes until used
-            except ValueError as error:
-                raise DamagedSessionError(f"the trajectory of result {index + 1} is unusable: {error}") from None
-            trajectories[node.id] = data
+    store = tree.new_trajectory_store()  # filled as the entries are read: not all in memory at once
     try:
-        tree.load(nodes, images, {}, current_id, encoded_trajectories=trajectories)
+        for index, node in enumerate(nodes):
+            image = images[node.id] = _decode_image(read(image_name(node.id), MAX_IMAGE_BYTES), index)
+            if node.trajectory_id:
+                data = read(trajectory_name(node.trajectory_id), MAX_TRAJECTORY_BYTES)
+                try:
+                    trajectory_from_bytes(data, image.size)  # checked now, decoded again when used
+                except ValueError as error:
+                    raise DamagedSessionError(f"the trajectory of result {index + 1} is unusable: "
+                                              f"{error}") from None
+                store.add_encoded(node.id, data)
+        tree.load(nodes, images, {}, current_id, store=store)
     except ValueError as error:
+        store.clear()
+        if isinstance(error, DamagedSessionError):
+            raise
         raise DamagedSessionError(f"it is damaged ({error})") from None
