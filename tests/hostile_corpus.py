@@ -29,7 +29,6 @@ from safetensors.torch import save as save_tensors
 from core.image_files import RECIPE_KEY, png_bytes
 from core.session.node import EditNode
 from core.session.session_format import manifest_bytes, write_session
-from core.session.trajectory_files import trajectory_to_bytes
 from core.session.tree import EditTree
 from core.trajectory import Trajectory
 from tests.helpers import gradient_photo
