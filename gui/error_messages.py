@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from core.errors import UserError
+from core.redaction import redact_secrets
 
 OUT_OF_MEMORY = (
     "Out of GPU memory: in Settings choose FP8 weights or an offload memory mode, "
@@ -19,11 +20,12 @@ def is_out_of_memory(error: BaseException) -> bool:
 
 
 def describe_error(error: BaseException) -> str:
-    """One line for the user; unexpected errors are logged with their traceback."""
+    """One line for the user (never holding a token); unexpected errors are logged with their traceback."""
     if is_out_of_memory(error):
         return OUT_OF_MEMORY
     if isinstance(error, UserError):
-        return str(error)
+        return redact_secrets(str(error))
     log.error("internal error in a job", exc_info=error)
     first = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    return f"Internal error ({type(error).__name__}{': ' + first if first else ''}); details are in the log."
+    return redact_secrets(f"Internal error ({type(error).__name__}{': ' + first if first else ''}); "
+                          "details are in the log.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import time
 import uuid
@@ -14,8 +15,9 @@ import torch
 from cli.errors import run_guarded
 from cli.model_options import hf_token_from_args
 from core.atomic import STALE_TEMP_SECONDS
+from core.errors import ParameterError
 from core.paths import contained_path, log_dir
-from core.redaction import redact_secrets
+from core.redaction import RedactingFormatter, redact_secrets
 from core.session.autosave import PREWRITE_GRACE_SECONDS, Autosave, autosave_root, find_autosave
 from core.session.project_file import load_project, save_project
 from core.session.trajectory_store import scratch_root
@@ -129,3 +131,12 @@ def test_the_token_comes_from_the_option_the_file_or_hf_token(tmp_path, monkeypa
     assert hf_token_from_args(argparse.Namespace(hf_token="hf_given12345", hf_token_file=None)) == "hf_given12345"
     monkeypatch.delenv("HF_TOKEN")
     assert hf_token_from_args(argparse.Namespace(hf_token=None, hf_token_file=None)) is None
+
+
+def test_editor_error_lines_and_log_lines_never_hold_a_token():
+    from gui.error_messages import describe_error  # no Qt in it
+
+    assert SECRET not in describe_error(ParameterError(f"the model refused token {SECRET}"))
+    assert SECRET not in describe_error(RuntimeError(f"HTTP 401 for token {SECRET}"))
+    record = logging.LogRecord("x", logging.ERROR, __file__, 1, "token %s", (SECRET,), None)
+    assert SECRET not in RedactingFormatter("%(message)s").format(record)
