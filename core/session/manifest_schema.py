@@ -128,7 +128,7 @@ def check_manifest(manifest: Any, format_name: str, format_version: int) -> tupl
         raise DamagedSessionError("it is not a Stable Flow Studio session")
     version = manifest.get("version")
     if not _is_int(version) or version < 1:
-        raise DamagedSessionError("its format version is not a whole number")
+        raise DamagedSessionError("its format version is not a whole number from 1 up")
     if version > format_version:
         raise DamagedSessionError("it was saved by a newer version of Stable Flow Studio")
     nodes = manifest.get("nodes")
