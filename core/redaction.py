@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
 REDACTED = "***"
@@ -21,3 +22,10 @@ def _redact_value(match: re.Match) -> str:
 def redact_secrets(text: str) -> str:
     """``text`` with every token, and every value given to a token-like option, replaced by ***."""
     return _TOKEN.sub(REDACTED, _TOKEN_OPTION.sub(_redact_value, text))
+
+
+class RedactingFormatter(logging.Formatter):
+    """A log formatter whose lines (tracebacks included) never hold a token."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact_secrets(super().format(record))

@@ -17,6 +17,7 @@ import qasync
 from PySide6.QtWidgets import QApplication
 
 from core.paths import log_dir
+from core.redaction import RedactingFormatter
 from gui.controller import EditorController
 from gui.engine_host import EngineHost
 from gui.jobs import ModelChoice
@@ -37,7 +38,7 @@ def setup_logging() -> None:
                                                        encoding="utf-8")
     except OSError:
         handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=logging.WARNING, handlers=[handler])
 
 

@@ -6,6 +6,7 @@ import errno
 import logging
 
 from core.errors import OutOfMemoryError, UserError
+from core.redaction import redact_secrets
 
 OUT_OF_MEMORY = (
     "Out of GPU memory: in Settings choose FP8 weights or an offload memory mode, "
@@ -26,16 +27,17 @@ def is_out_of_memory(error: BaseException) -> bool:
 
 
 def describe_error(error: BaseException) -> str:
-    """One line for the user; unexpected errors are logged with their traceback."""
+    """One line for the user (never holding a token); unexpected errors are logged with their traceback."""
     if is_out_of_memory(error):
         return OUT_OF_MEMORY
     if isinstance(error, UserError):
-        return for_the_editor(str(error))
+        return redact_secrets(for_the_editor(str(error)))
     if isinstance(error, OSError) and error.errno is not None:
         return describe_os_error(error)
     log.error("internal error in a job", exc_info=error)
     first = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    return f"Internal error ({type(error).__name__}{': ' + first if first else ''}); details are in the log."
+    return redact_secrets(f"Internal error ({type(error).__name__}{': ' + first if first else ''}); "
+                          "details are in the log.")
 
 
 def describe_os_error(error: OSError) -> str:

@@ -29,7 +29,6 @@ from safetensors.torch import save as save_tensors
 from core.image_files import RECIPE_KEY, png_bytes
 from core.session.node import EditNode
 from core.session.session_format import manifest_bytes, write_session
-from core.session.trajectory_files import trajectory_to_bytes
 from core.session.tree import EditTree
 from core.trajectory import Trajectory
 from tests.helpers import gradient_photo
@@ -148,12 +147,15 @@ def _traversal_ids(sandbox: Path) -> Entries:
     return entries
 
 
-def _trajectory_entry(trajectory_bytes: bytes, node: int = 1) -> Callable[[Path], Entries]:
+def _replaced_entry(name: str, data: bytes) -> Callable[[Path], Entries]:
+    """The base entries with entry ``name`` holding ``data``."""
     def build(_: Path) -> Entries:
-        entries = base_entries()
-        entries[f"trajectories/{IDS[node]}.safetensors"] = trajectory_bytes
-        return entries
+        return {**base_entries(), name: data}
     return build
+
+
+def _trajectory_entry(trajectory_bytes: bytes, node: int = 1) -> Callable[[Path], Entries]:
+    return _replaced_entry(f"trajectories/{IDS[node]}.safetensors", trajectory_bytes)
 
 
 def _raw_trajectory(latents: torch.Tensor, sigmas: Optional[torch.Tensor] = None,
@@ -185,11 +187,7 @@ def _png_header_only(width: int, height: int) -> bytes:
 
 
 def _image_entry(data: bytes, node: int = 0) -> Callable[[Path], Entries]:
-    def build(_: Path) -> Entries:
-        entries = base_entries()
-        entries[f"images/{IDS[node]}.png"] = data
-        return entries
-    return build
+    return _replaced_entry(f"images/{IDS[node]}.png", data)
 
 
 def _without(name: str) -> Callable[[Path], Entries]:
@@ -408,7 +406,7 @@ RECIPE_CASES: list[tuple[str, Optional[str | bytes], str]] = [
     ("prompt is null", '{"prompt": null}', ""),
     ("prompt is a megabyte", json.dumps({"prompt": "x" * 2**20}), ""),
     ("recipe is not JSON", "{prompt: dog", ""),
-    ("recipe is invalid UTF-8", b"{\"prompt\": \"\xff\xfe\"}", ""),
+    ("recipe in a Latin-1 tEXt chunk", b"{\"prompt\": \"caf\xe9\"}", "caf\u00e9"),  # tEXt is Latin-1 by the PNG spec
 ]
 
 

@@ -14,8 +14,10 @@ from typing import Any, Callable, Optional
 from core.images import MAX_DECODE_PIXELS
 from core.session.node import NODE_KINDS, EditNode
 from core.session.session_errors import DamagedSessionError
-from core.stable_flow import MAX_SEQUENCE_LENGTH
 
+# The T5 encoder's limit, which the engine enforces too (importing core.stable_flow here
+# would load diffusers just to read a project).
+MAX_SEQUENCE_LENGTH = 512
 NODE_ID = re.compile(r"[0-9A-Za-z_-]{1,64}")
 MAX_NODES = 100_000
 MAX_TEXT_CHARS = 20_000
@@ -131,7 +133,7 @@ def check_manifest(manifest: Any, format_name: str, format_version: int) -> tupl
         raise DamagedSessionError("it is not a Stable Flow Studio session")
     version = manifest.get("version")
     if not _is_int(version) or version < 1:
-        raise DamagedSessionError("its format version is not a whole number")
+        raise DamagedSessionError("its format version is not a whole number from 1 up")
     if version > format_version:
         raise DamagedSessionError("it was saved by a newer version of Stable Flow Studio")
     nodes = manifest.get("nodes")

@@ -154,27 +154,29 @@ def read_session(read: ReadEntry, tree: EditTree) -> None:
         raise DamagedSessionError(f"its manifest is unreadable: {error}") from None
     nodes, current_id = check_manifest(manifest, FORMAT_NAME, FORMAT_VERSION)
     images: dict[str, Image.Image] = {}
-    trajectories: dict[str, bytes] = {}
     masks: dict[str, Image.Image] = {}
-    for index, node in enumerate(nodes):
-        image = images[node.id] = _decode_image(read(image_name(node.id), MAX_IMAGE_BYTES), index)
-        if node.trajectory_id:
-            data = read(trajectory_name(node.trajectory_id), MAX_TRAJECTORY_BYTES)
-            try:
-                trajectory_from_bytes(data, image.size)  # checked now; kept as bytes until used
-            except ValueError as error:
-                raise DamagedSessionError(f"the trajectory of result {index + 1} is unusable: {error}") from None
-            trajectories[node.id] = data
-        if node.masked:
-            mask = masks[node.id] = _decode_image(read(mask_name(node.id), MAX_IMAGE_BYTES), index, "L", "mask")
-            if mask.size != image.size:
-                raise DamagedSessionError(f"the mask of result {index + 1} is not the size of the image")
-    original = None
-    if manifest.get("original", False) is not False:
-        if manifest["original"] is not True:
-            raise DamagedSessionError("its 'original' entry is not true or false")
-        original = _decode_image(read(original_name(nodes[0].id), MAX_IMAGE_BYTES), 0, "RGB", "original photo")
+    store = tree.new_trajectory_store()  # filled as the entries are read: not all in memory at once
     try:
-        tree.load(nodes, images, {}, current_id, encoded_trajectories=trajectories, masks=masks, original=original)
+        for index, node in enumerate(nodes):
+            image = images[node.id] = _decode_image(read(image_name(node.id), MAX_IMAGE_BYTES), index)
+            if node.trajectory_id:
+                data = read(trajectory_name(node.trajectory_id), MAX_TRAJECTORY_BYTES)
+                try:
+                    trajectory_from_bytes(data, image.size)  # checked now, decoded again when used
+                except ValueError as error:
+                    raise DamagedSessionError(f"the trajectory of result {index + 1} is unusable: "
+                                              f"{error}") from None
+                store.add_encoded(node.id, data)
+            if node.masked:
+                masks[node.id] = _decode_image(read(mask_name(node.id), MAX_IMAGE_BYTES), index, "L", "mask")
+        original = None
+        if manifest.get("original", False) is not False:
+            if manifest["original"] is not True:
+                raise DamagedSessionError("its 'original' entry is not true or false")
+            original = _decode_image(read(original_name(nodes[0].id), MAX_IMAGE_BYTES), 0, "RGB", "original photo")
+        tree.load(nodes, images, {}, current_id, store=store, masks=masks, original=original)
     except ValueError as error:
+        store.clear()
+        if isinstance(error, DamagedSessionError):
+            raise
         raise DamagedSessionError(f"it is damaged ({error})") from None

@@ -159,14 +159,19 @@ class EditTree:
         self.root_id = self.current_id = root.id
         self._emit("reset", None)
 
+    def new_trajectory_store(self) -> TrajectoryStore:
+        """An empty store like this tree's, for :meth:`load` to take over."""
+        return TrajectoryStore(self._trajectories.in_memory)
+
     def load(self, nodes: Iterable[EditNode], images: dict[str, Image.Image],
              trajectories: dict[str, Trajectory], current_id: Optional[str],
-             encoded_trajectories: Optional[dict[str, bytes]] = None,
+             store: Optional[TrajectoryStore] = None,
              masks: Optional[dict[str, Image.Image]] = None, original: Optional[Image.Image] = None) -> None:
         """Replace the whole tree (a loaded project); nodes come parents first.
 
-        ``encoded_trajectories`` (already checked safetensors bytes) go straight to the
-        trajectory store's disk, not through memory. The nodes are checked before anything
+        ``store`` (from :meth:`new_trajectory_store`), when given, already holds the nodes'
+        trajectories and replaces the tree's store: a reader fills it as it goes, so a big
+        project's trajectories never all sit in memory. The nodes are checked before anything
         changes: a ValueError leaves the tree as it was. Time is linear in the node count.
         """
         nodes = list(nodes)
@@ -188,8 +193,9 @@ class EditTree:
             self.reset(root, images[root.id], trajectories.get(root.id), original)
             for node in others:
                 self.insert(node, images[node.id], trajectories.get(node.id), masks.get(node.id))
-            for node_id, data in (encoded_trajectories or {}).items():
-                self._trajectories.add_encoded(node_id, data)
+            if store is not None:
+                self._trajectories, replaced = store, self._trajectories
+                replaced.clear()
             self.current_id = current_id if current_id in self._nodes else self.root_id
         finally:
             self._listeners = listeners

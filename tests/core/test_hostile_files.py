@@ -86,16 +86,21 @@ def _only_own_autosave_changed(before: Listing, after: Listing, session: EditSes
 
 
 @pytest.mark.parametrize("case", PROJECT_CASES, ids=[case.name for case in PROJECT_CASES])
-def test_crafted_project_file(case, sandbox, open_session, isolated_home, tmp_path):
+def test_crafted_project_file(case, sandbox, open_session, isolated_home, tmp_path, request):
     path = sandbox / "in" / "crafted.sfproj"
     path.write_bytes(project_file_bytes(case, sandbox))
     before, home_before = listing(sandbox), listing(isolated_home)
-    if case.loads:
+    if case.loads:  # odd but valid: it opens, a loaded result edits, and it saves again
         open_session.load(path)
         assert len(open_session.tree.nodes()) == 3
-        for node in open_session.tree.nodes():
-            open_session.tree.trajectory(node.id)
-        open_session.save(tmp_path / "again.sfproj")  # and it saves again (outside the sandbox)
+        engine = request.getfixturevalue("engine")
+        # (The corpus' trajectories follow a plain linear schedule, not the model's, so the
+        # result is edited from its image, as any result with another source prompt is.)
+        (result,) = open_session.edit(engine, "b" * 32, ["edit 1 in snow"], source_prompt="a street",
+                                      params={"steps": STEPS}, max_sequence_length=SEQ)
+        assert torch.isfinite(open_session.tree.trajectory(result.id).latents).all()
+        open_session.save(tmp_path / "again.sfproj")  # outside the sandbox
+        home_before = listing(isolated_home)  # the edit filled the prompt cache: intended
     else:
         with pytest.raises(UserError) as error:
             open_session.load(path)
@@ -174,10 +179,13 @@ def test_crafted_recipe_in_a_photo(name, text, prompt, sandbox):
     assert listing(sandbox) == before
 
 
-def test_recipe_that_inflates_to_64_mb_is_ignored(sandbox):
+def test_photo_whose_recipe_inflates_to_64_mb_is_refused_in_one_line(sandbox):
     path = sandbox / "in" / "photo.png"
     path.write_bytes(recipe_bomb_png())
-    assert EditSession().open_photo(path).prompt == ""
+    with pytest.raises(UserError) as error:  # Pillow refuses to inflate the text chunk, so the whole file
+        EditSession().open_photo(path)
+    _assert_one_line(str(error.value))
+    assert "photo.png" in str(error.value)
 
 
 @pytest.mark.parametrize("name,data", cache_trajectory_cases(), ids=[case[0] for case in cache_trajectory_cases()])
