@@ -65,8 +65,8 @@ class EditJob:
 class EngineTaskJob:
     """Run ``task(engine, control)`` on the worker with the model loaded (a batch, a caption).
 
-    ``control`` reports progress as edits do and carries ``cancel``; the task's return value
-    is the job's payload.
+    ``control`` carries ``cancel`` (no step progress: a task reports its own units of work);
+    the task's return value is the job's payload.
     """
 
     id: int

@@ -11,12 +11,12 @@ from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QImage, QPix
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMessageBox, QVBoxLayout, QWidget
 
 from gui.actions import build_menus
+from gui.batch_dialog import BatchDialog
 from gui.canvas import CanvasView
+from gui.caption_hook import CaptionHook
 from gui.compare_bar import CompareBar
 from gui.controller import EditorController
 from gui.edit_panel import EditPanel
-from gui.batch_dialog import BatchDialog
-from gui.caption_hook import CaptionHook
 from gui.file_names import file_stem
 from gui.history_panel import HistoryPanel
 from gui.icons import app_icon, recolour_icons

@@ -220,3 +220,14 @@ def test_a_killed_batch_rerun_does_each_photo_once_and_gives_the_same_files(tmp_
     assert run_cli(["batch", *args, "--output", str(tmp_path / "straight")]) == 0
     for name in ("p0-1.png", "p1-1.png", "p2-1.png", "p3-1.png"):
         assert (out / name).read_bytes() == (tmp_path / "straight" / name).read_bytes(), name
+
+
+def test_the_model_loads_once_for_the_whole_batch(tmp_path, monkeypatch, capsys):
+    import core.model_loading
+
+    loads = []
+    real_load = core.model_loading.load_model
+    monkeypatch.setattr(core.model_loading, "load_model", lambda spec: loads.append(spec) or real_load(spec))
+    photo_folder(tmp_path / "in", 3)
+    assert _batch(tmp_path, *PROMPTS) == 0, capsys.readouterr().err
+    assert len(loads) == 1 and len(list((tmp_path / "out").glob("*.png"))) == 3

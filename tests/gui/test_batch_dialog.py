@@ -89,3 +89,28 @@ def test_a_folder_without_photos_or_a_bad_descriptions_file_says_what_is_wrong(q
     qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
     assert "cannot read the descriptions file" in dialog.summary.text() and dialog.job_id is None
     dialog.close()
+
+
+def test_a_batch_with_descriptions_from_the_captioning_model(qtbot, tmp_path):
+    from gui.settings import TINY_MODEL, AppSettings
+    from tests.gui.helpers import close_window, open_window
+
+    window = open_window(qtbot, AppSettings(model=TINY_MODEL, device="cpu", caption_model="tiny-random-florence2"))
+    try:
+        open_photo(window, tmp_path)
+        qtbot.waitUntil(lambda: window.caption_hook.job_id is None, timeout=BATCH_TIMEOUT_MS)
+        (node_id,) = edit(qtbot, window, "a photo of a street", "a photo of a dog")
+        photo_folder(tmp_path / "shoot", 2)
+        dialog = window.apply_chain_to_folder(node_id)
+        dialog.folder.setText(str(tmp_path / "shoot"))
+        dialog.output.setText(str(tmp_path / "results"))
+        dialog.describe.setCurrentIndex(3)  # written by the captioning model
+        with qtbot.waitSignal(window.controller.host.finished, timeout=BATCH_TIMEOUT_MS):
+            qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+        assert _statuses(dialog) == ["done", "done"]
+        report = read_report(tmp_path / "results" / REPORT_NAME)
+        assert all(p["source_prompt"] and p["source_prompt"] != "auto" for p in report["photos"])
+        assert report["model"]["captioner"] == "tiny-random-florence2"
+        dialog.close()
+    finally:
+        close_window(window)
