@@ -18,7 +18,7 @@ import torch
 
 from cli.app import run_cli
 from core.errors import UserError
-from core.finite_latents import NonFiniteLatentError
+from core.errors import NonFiniteError
 from core.latent_cache import DiskLatentCache
 from core.paths import cache_dir
 from core.session.autosave import Autosave, autosave_root, find_autosave
@@ -202,7 +202,7 @@ def test_a_nan_inversion_is_refused_and_never_cached():
     trajectory = base_tree().trajectory("b" * 32)
     poisoned = trajectory_from_bytes(trajectory_to_bytes(trajectory))
     poisoned.latents[1, 0, 0] = float("nan")
-    with pytest.raises(NonFiniteLatentError) as error:
+    with pytest.raises(NonFiniteError) as error:
         cache.put("ef" * 32, poisoned)
     _assert_one_line(str(error.value))
     assert not cache.files.folder.exists() or not any(cache.files.folder.iterdir())

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QApplication
 
 from gui.mask_layer import qimage_to_mask
 from gui.self_test import fill_edit_panel
-from tests.gui.helpers import EDIT_TIMEOUT_MS, edit, open_photo
+from tests.gui.helpers import EDIT_TIMEOUT_MS, edit, open_file, open_photo, save_project
 
 
 def drag(window, points):
@@ -126,10 +126,10 @@ def test_a_masked_result_shows_its_mask_after_the_project_is_reopened(qtbot, win
     (result,) = edit(qtbot, window, "a photo of a street", "a photo of a red car")
     painted = shown_mask(window)
     project = tmp_path / "p.sfproj"
-    assert window.save_project_to(project)
+    assert save_project(window, project)
     window.controller.new_session()
     assert window.masks.layer.image is None and not window.masks.toolbar.isEnabled()
-    assert window.open_path(project)
+    assert open_file(window, project)
     window.controller.set_current(result)
     assert np.array_equal(shown_mask(window), painted) and window.masks.overlay.has_overlay()
 

@@ -25,8 +25,9 @@ def _recording_window(qtbot):
     return open_window(qtbot, AppSettings(model=TINY_MODEL, device="cpu"), model_loader=loader), choices
 
 
-def test_settings_dialog_offers_automatic_as_the_default(qtbot, window):
+def test_settings_dialog_offers_automatic_as_the_default(qtbot, window, monkeypatch):
     assert AppSettings().memory_mode == "auto"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)  # a GPU machine: the modes are offered
     dialog = SettingsDialog(AppSettings(), window)
     assert dialog.memory_mode.currentData() == "auto"
     assert dialog.memory_mode.currentText().startswith("Automatic (chooses")
