@@ -23,6 +23,7 @@ from gui.model_setup_dialog import ModelSetupDialog
 from gui.node_descriptions import NodeDescriptions
 from gui.notice_bar import NoticeBar
 from gui.prompt_history_panel import PromptHistoryPanel
+from gui.result_labels import same_batch
 from gui.settings import save_settings
 from gui.status_bar import EditorStatusBar
 from gui.variations_strip import VariationsStrip
@@ -115,6 +116,7 @@ class MainWindow(QMainWindow):
         c.files.busy_changed.connect(self._on_file_work)
         c.prompts_changed.connect(self.prompt_panel.refresh)
         c.undo_stack.cleanChanged.connect(lambda _clean: self._update_title())
+        c.undo_stack.indexChanged.connect(lambda _index: self._refresh_view(structure=True))  # undone marks
         self.edit_panel.edit_requested.connect(self.run_edit)
         self.edit_panel.source_prompt.textChanged.connect(lambda _text: self._update_start_kind())
         self.edit_panel.cancel_requested.connect(self.cancel_edit)
@@ -209,7 +211,7 @@ class MainWindow(QMainWindow):
         """Redraw history, canvas, variations and the panel's start mode from the tree."""
         tree = self.controller.tree
         if structure:
-            self.history_panel.rebuild(tree)
+            self.history_panel.rebuild(tree, self.controller.undone_node_ids())
         current = tree.current_id if tree is not None else None
         self.history_panel.show_current(current)
         if current != self._shown_current:
@@ -226,7 +228,7 @@ class MainWindow(QMainWindow):
         before = self._pixmap(tree, node.parent_id) if node.parent_id else None
         self.canvas.set_image(self._pixmap(tree, current), before)
         self.compare_bar.set_available(before is not None)
-        siblings = tree.children(node.parent_id) if node.parent_id else []
+        siblings = same_batch(tree, node)
         self.variations.show_variations(
             [(sibling.id, sibling.prompt, self.thumbnails.get(tree, sibling.id)) for sibling in siblings], current)
         self._shown_current = current

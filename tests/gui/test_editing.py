@@ -78,6 +78,7 @@ def test_a_batch_shows_variations_side_by_side_and_a_click_picks_one(qtbot, wind
     assert len(ids) == 2
     strip = window.variations
     assert strip.isVisible() and strip.node_ids() == ids
+    assert [strip.item(row).text() for row in range(2)] == ["…in snow", "…at night"]  # what differs
     item = strip.item(1)
     qtbot.mouseClick(strip.viewport(), Qt.MouseButton.LeftButton, pos=strip.visualItemRect(item).center())
     assert window.controller.tree.current_id == ids[1]
