@@ -112,6 +112,7 @@ class MainWindow(QMainWindow):
         c.edit_cancelled.connect(self._on_edit_ended)
         c.autosave_found.connect(self._offer_restore)
         c.opened.connect(self._on_opened)
+        c.host.token_counter.connect(self.edit_panel.set_token_counter)
         c.saved.connect(self._on_saved)
         c.files.busy_changed.connect(self._on_file_work)
         c.prompts_changed.connect(self.prompt_panel.refresh)
