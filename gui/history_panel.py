@@ -56,14 +56,24 @@ class HistoryPanel(QWidget):
         self.tree_widget.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.tree_widget.setWordWrap(True)
         self.tree_widget.itemClicked.connect(self._clicked)
+        # Up/Down (and Home/End, Page keys) show the node they land on, like a click.
+        self.tree_widget.currentItemChanged.connect(self._keyboard_moved)
         self.tree_widget.customContextMenuRequested.connect(self._context_menu)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tree_widget)
         self._items: dict[str, QTreeWidgetItem] = {}
+        self._rebuilding = False
 
     def rebuild(self, tree, undone: frozenset = frozenset()) -> None:
         """Redraw the whole tree; results in ``undone`` (undone edits, kept as branches) are greyed."""
+        self._rebuilding = True
+        try:
+            self._fill(tree, undone)
+        finally:
+            self._rebuilding = False
+
+    def _fill(self, tree, undone: frozenset) -> None:
         self.tree_widget.clear()
         self._items.clear()
         if tree is None:
@@ -116,6 +126,10 @@ class HistoryPanel(QWidget):
         if node.model_id:
             lines.append(f"model: {node.model_id}")
         return "\n".join(elide(line, TOOLTIP_LINE_CHARS) for line in lines)
+
+    def _keyboard_moved(self, item: Optional[QTreeWidgetItem], _previous) -> None:
+        if item is not None and self.tree_widget.hasFocus() and not self._rebuilding:
+            self._clicked(item)
 
     def _clicked(self, item: QTreeWidgetItem) -> None:
         self.node_clicked.emit(item.data(0, ID_ROLE))

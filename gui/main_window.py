@@ -8,8 +8,17 @@ from typing import Optional
 
 from PySide6.QtCore import QByteArray, QEventLoop, Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QPixmap
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QMainWindow,
+    QMessageBox,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
+from gui.about import about_html
 from gui.actions import build_menus
 from gui.canvas import CanvasView
 from gui.compare_bar import CompareBar
@@ -36,6 +45,16 @@ TITLE = "Stable Flow Studio"
 # Full-size pixmaps kept for quick switching between nodes.
 PIXMAP_CACHE_SIZE = 8
 DOCK_WIDTH = 320
+
+
+def scrollable(widget: QWidget) -> QScrollArea:
+    """``widget`` in a scroll area, so a small window scrolls it instead of squashing its fields."""
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    area.setWidget(widget)
+    return area
 
 
 class MainWindow(QMainWindow):
@@ -80,7 +99,7 @@ class MainWindow(QMainWindow):
         self.status = EditorStatusBar(self)
         self.setStatusBar(self.status)
         self.menu_actions = build_menus(self, controller.undo_stack)
-        self._add_dock("edit", "Edit", self.edit_panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._add_dock("edit", "Edit", scrollable(self.edit_panel), Qt.DockWidgetArea.RightDockWidgetArea)
         self._add_dock("history", "History", self.history_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._add_dock("prompts", "Prompts", self.prompt_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.menu_actions.recent_menu.aboutToShow.connect(self._fill_recent_menu)
@@ -415,8 +434,7 @@ class MainWindow(QMainWindow):
 
     def show_about(self) -> None:
         """A short About box."""
-        QMessageBox.about(self, TITLE, f"<b>{TITLE}</b><p>Edit photos with text, locally, with FLUX and "
-                                       "Stable Flow.</p>")
+        QMessageBox.about(self, TITLE, about_html(TITLE))
 
     def _fill_recent_menu(self) -> None:
         menu = self.menu_actions.recent_menu
