@@ -52,7 +52,6 @@ def scrollable(widget: QWidget) -> QScrollArea:
     area = QScrollArea()
     area.setWidgetResizable(True)
     area.setFrameShape(QScrollArea.Shape.NoFrame)
-    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     area.setWidget(widget)
     return area
 
@@ -136,7 +135,7 @@ class MainWindow(QMainWindow):
         c.files.busy_changed.connect(self._on_file_work)
         c.prompts_changed.connect(self.prompt_panel.refresh)
         c.undo_stack.cleanChanged.connect(lambda _clean: self._update_title())
-        c.undo_stack.indexChanged.connect(lambda _index: self._refresh_view(structure=True))  # undone marks
+        c.undo_stack.indexChanged.connect(self._on_undo_index)
         self.edit_panel.edit_requested.connect(self.run_edit)
         self.edit_panel.source_prompt.textChanged.connect(lambda _text: self._update_start_kind())
         self.edit_panel.cancel_requested.connect(self.cancel_edit)
@@ -179,6 +178,9 @@ class MainWindow(QMainWindow):
         if self._sessions_shown > 1:  # the first session starts empty: keep what was typed while it started
             self.edit_panel.source_prompt.clear()
         self._refresh_view(structure=True)
+
+    def _on_undo_index(self, _index: int) -> None:
+        self._refresh_view(structure=True)  # undone results are marked in the history
 
     def _on_tree_changed(self, event: str, _node_id) -> None:
         self._refresh_view(structure=event != "current")
@@ -492,5 +494,6 @@ class MainWindow(QMainWindow):
         self.settings.window_geometry = bytes(self.saveGeometry().toBase64()).decode()
         self.settings.window_state = bytes(self.saveState().toBase64()).decode()
         save_settings(self.settings)
+        self.controller.undo_stack.indexChanged.disconnect(self._on_undo_index)  # the stack goes before the window
         self.controller.shutdown()
         event.accept()
