@@ -144,6 +144,8 @@ class EditorController(QObject):
 
     def undone_node_ids(self) -> frozenset:
         """Results whose edit was undone (they stay in the tree as branches until redone)."""
+        if self.session is None:  # nothing to undo yet (and core, which imports torch, may not be loaded)
+            return frozenset()
         from core.session.operations import AddNodes
 
         stack = self.undo_stack
