@@ -27,6 +27,7 @@ class CompareBar(QWidget):
         self.slider = QSlider(Qt.Orientation.Horizontal, self)
         self.slider.setRange(0, 100)
         self.slider.setValue(50)
+        self.slider.setMinimumWidth(120)  # stays usable in a small window
         self.slider.setToolTip("Drag to move the split: before on the left, after on the right")
         self.zoom_label = QLabel("", self)
         self.zoom_label.setObjectName("hint")

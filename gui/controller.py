@@ -146,6 +146,20 @@ class EditorController(QObject):
         restored autosave, or undoable steps."""
         return self._unsaved_results or not self.undo_stack.isClean()
 
+    def undone_node_ids(self) -> frozenset:
+        """Results whose edit was undone (they stay in the tree as branches until redone)."""
+        if self.session is None:  # nothing to undo yet (and core, which imports torch, may not be loaded)
+            return frozenset()
+        from core.session.operations import AddNodes
+
+        stack = self.undo_stack
+        undone = set()
+        for index in range(stack.index(), stack.count()):
+            operation = getattr(stack.command(index), "operation", None)
+            if isinstance(operation, AddNodes):
+                undone.update(node.id for node in operation.nodes)
+        return frozenset(undone)
+
     def mark_saved(self) -> None:
         """Treat the session as saved (after a save, or when the user chose to discard it)."""
         self._unsaved_results = False

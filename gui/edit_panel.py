@@ -133,6 +133,11 @@ class EditPanel(QWidget):
         self.hint = QLabel(self)
         self.hint.setObjectName("hint")
         self.hint.setWordWrap(True)
+        self.token_counter = None  # gui.prompt_length.TokenCounter once a model is loaded
+        self.prompt_warning = QLabel(self)
+        self.prompt_warning.setObjectName("inlineError")
+        self.prompt_warning.setWordWrap(True)
+        self.prompt_warning.hide()
         self.param_problem = QLabel(self)
         self.param_problem.setObjectName("inlineError")
         self.param_problem.setWordWrap(True)
@@ -165,6 +170,7 @@ class EditPanel(QWidget):
         layout.addWidget(self.caption_note)
         layout.addWidget(QLabel("Describe the change"))
         layout.addWidget(self.edit_prompts)
+        layout.addWidget(self.prompt_warning)
         layout.addLayout(form)
         layout.addWidget(self.advanced_toggle)
         layout.addWidget(self.advanced)
@@ -179,6 +185,9 @@ class EditPanel(QWidget):
         self.advanced_toggle.toggled.connect(self._toggle_advanced)
         for form in (self.main_params, self.advanced_params):
             form.changed.connect(self.show_engine_params)
+        self.source_prompt.textChanged.connect(self.check_prompt_lengths)
+        self.edit_prompts.textChanged.connect(self.check_prompt_lengths)
+        self.max_sequence_length.valueChanged.connect(self.check_prompt_lengths)
         self.edit_button.clicked.connect(self.edit_requested)
         self.cancel_button.clicked.connect(self.cancel_requested)
         self.set_start_kind("generated")
@@ -287,6 +296,23 @@ class EditPanel(QWidget):
             return (f"A known result is edited along its own trajectory, so it keeps the {value} steps it was made "
                     "with (change the description of the image to edit it like a photo)")
         return f"This kind of edit always runs with {label_for(name).lower()} {value}"
+
+    def set_token_counter(self, counter) -> None:
+        """Count prompt tokens with this model's tokenizers from now on (None: no warnings)."""
+        self.token_counter = counter
+        self.check_prompt_lengths()
+
+    def check_prompt_lengths(self) -> None:
+        """Say, before the edit runs, when a prompt is longer than the text encoders read."""
+        warning = None
+        if self.token_counter is not None:
+            edit = self.settings()
+            for prompt in (edit.source_prompt, *edit.edit_prompts):
+                warning = prompt and self.token_counter.warning(prompt, edit.max_sequence_length)
+                if warning:
+                    break
+        self.prompt_warning.setText(warning or "")
+        self.prompt_warning.setVisible(bool(warning))
 
     def _toggle_advanced(self, shown: bool) -> None:
         self.advanced.setVisible(shown)

@@ -28,6 +28,7 @@ class EngineHost(QObject):
     engine_failed = Signal(str)
     model_loading = Signal(int, str)
     model_ready = Signal(int, str)
+    token_counter = Signal(object)
     progress = Signal(int, str, int, int)
     preview = Signal(int, QImage)
     finished = Signal(int, object)
@@ -55,6 +56,7 @@ class EngineHost(QObject):
         # Every worker signal goes to a slot of this object (UI thread), so it is queued.
         worker.model_loading.connect(self._on_model_loading)
         worker.model_ready.connect(self._on_model_ready)
+        worker.token_counter.connect(self._on_token_counter)
         worker.progress.connect(self._on_progress)
         worker.preview.connect(self._on_preview)
         worker.finished.connect(self._on_finished)
@@ -122,6 +124,10 @@ class EngineHost(QObject):
     def _on_model_ready(self, job_id: int, description: str) -> None:
         if job_id in self._live:
             self.model_ready.emit(job_id, description)
+
+    @Slot(object)
+    def _on_token_counter(self, counter: object) -> None:
+        self.token_counter.emit(counter)
 
     @Slot(int, str, int, int)
     def _on_progress(self, job_id: int, phase: str, step: int, total: int) -> None:

@@ -15,19 +15,26 @@ from PySide6.QtWidgets import QMenu, QTreeWidget, QTreeWidgetItem, QVBoxLayout, 
 
 from gui.icons import icon
 from gui.images import ThumbnailCache
+from gui.method_catalog import method_label
+from gui.result_labels import elide, how_made
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 ICON_SIZE = 56
 
 
-def node_label(node) -> str:
-    """Two lines: what the image shows, then how it was made."""
+PROMPT_CHARS = 44
+TOOLTIP_LINE_CHARS = 90
+
+
+def node_label(node, undone: bool = False) -> str:
+    """Two lines: what the image shows (elided), then how it was made (always visible)."""
+    prompt = elide(node.prompt, PROMPT_CHARS)
     if node.kind == "photo":
         name = Path(node.image_path).name if node.image_path else "photo"
-        return f"{node.prompt}\nPhoto · {name}" if node.prompt else f"{name}\nPhoto"
+        return f"{prompt}\nPhoto · {name}" if node.prompt else f"{name}\nPhoto"
     if node.kind == "generated":
-        return f"{node.prompt}\nGenerated · seed {node.seed}"
-    return f"{node.prompt}\n{node.method} · seed {node.seed}"
+        return f"{prompt}\nGenerated · seed {node.seed}"
+    return f"{prompt}\n{how_made(node)}{' · undone' if undone else ''}"
 
 
 class HistoryPanel(QWidget):
@@ -50,21 +57,33 @@ class HistoryPanel(QWidget):
         self.tree_widget.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.tree_widget.setWordWrap(True)
         self.tree_widget.itemClicked.connect(self._clicked)
+        # Up/Down (and Home/End, Page keys) show the node they land on, like a click.
+        self.tree_widget.currentItemChanged.connect(self._keyboard_moved)
         self.tree_widget.customContextMenuRequested.connect(self._context_menu)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tree_widget)
         self._items: dict[str, QTreeWidgetItem] = {}
+        self._rebuilding = False
 
-    def rebuild(self, tree) -> None:
-        """Redraw the whole tree (sessions hold tens of nodes, so this is instant)."""
+    def rebuild(self, tree, undone: frozenset = frozenset()) -> None:
+        """Redraw the whole tree; results in ``undone`` (undone edits, kept as branches) are greyed."""
+        self._rebuilding = True
+        try:
+            self._fill(tree, undone)
+        finally:
+            self._rebuilding = False
+
+    def _fill(self, tree, undone: frozenset) -> None:
         self.tree_widget.clear()
         self._items.clear()
         if tree is None:
             return
         for node in tree.nodes():
             parent = self._items.get(node.parent_id) if node.parent_id else None
-            item = QTreeWidgetItem([node_label(node)])
+            item = QTreeWidgetItem([node_label(node, node.id in undone)])
+            if node.id in undone:
+                item.setForeground(0, self.palette().placeholderText())
             item.setIcon(0, QIcon(self._thumbnails.get(tree, node.id)))
             item.setData(0, ID_ROLE, node.id)
             item.setToolTip(0, self._tooltip(node))
@@ -104,10 +123,14 @@ class HistoryPanel(QWidget):
             lines.append(f"from: {node.source_prompt}")
         if node.method:
             settings = ", ".join(f"{key} {value}" for key, value in sorted(node.params.items()))
-            lines.append(f"{node.method}: {settings}; seed {node.seed}")
+            lines.append(f"{method_label(node.method)}: {settings}; seed {node.seed}")
         if node.model_id:
             lines.append(f"model: {node.model_id}")
-        return "\n".join(lines)
+        return "\n".join(elide(line, TOOLTIP_LINE_CHARS) for line in lines)
+
+    def _keyboard_moved(self, item: Optional[QTreeWidgetItem], _previous) -> None:
+        if item is not None and self.tree_widget.hasFocus() and not self._rebuilding:
+            self._clicked(item)
 
     def _clicked(self, item: QTreeWidgetItem) -> None:
         self.node_clicked.emit(item.data(0, ID_ROLE))

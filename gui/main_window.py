@@ -8,8 +8,17 @@ from typing import Optional
 
 from PySide6.QtCore import QByteArray, QEventLoop, Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QImage, QPixmap
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QMainWindow,
+    QMessageBox,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
+from gui.about import about_html
 from gui.actions import build_menus
 from gui.batch_dialog import BatchDialog
 from gui.canvas import CanvasView
@@ -27,6 +36,7 @@ from gui.node_descriptions import NodeDescriptions
 from gui.notice_bar import NoticeBar
 from gui.prompt_history_panel import PromptHistoryPanel
 from gui.reconstruction_dialog import show_reconstruction
+from gui.result_labels import same_batch
 from gui.settings import save_settings
 from gui.status_bar import EditorStatusBar
 from gui.variations_strip import VariationsStrip
@@ -39,6 +49,15 @@ TITLE = "Stable Flow Studio"
 # Full-size pixmaps kept for quick switching between nodes.
 PIXMAP_CACHE_SIZE = 8
 DOCK_WIDTH = 320
+
+
+def scrollable(widget: QWidget) -> QScrollArea:
+    """``widget`` in a scroll area, so a small window scrolls it instead of squashing its fields."""
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    area.setWidget(widget)
+    return area
 
 
 class MainWindow(QMainWindow):
@@ -84,7 +103,7 @@ class MainWindow(QMainWindow):
         self.status = EditorStatusBar(self)
         self.setStatusBar(self.status)
         self.menu_actions = build_menus(self, controller.undo_stack)
-        self._add_dock("edit", "Edit", self.edit_panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._add_dock("edit", "Edit", scrollable(self.edit_panel), Qt.DockWidgetArea.RightDockWidgetArea)
         self._add_dock("history", "History", self.history_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._add_dock("prompts", "Prompts", self.prompt_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.menu_actions.recent_menu.aboutToShow.connect(self._fill_recent_menu)
@@ -127,10 +146,12 @@ class MainWindow(QMainWindow):
         c.edit_cancelled.connect(self._on_edit_ended)
         c.autosave_found.connect(self._offer_restore)
         c.opened.connect(self._on_opened)
+        c.host.token_counter.connect(self.edit_panel.set_token_counter)
         c.saved.connect(self._on_saved)
         c.files.busy_changed.connect(self._on_file_work)
         c.prompts_changed.connect(self.prompt_panel.refresh)
         c.undo_stack.cleanChanged.connect(lambda _clean: self._update_title())
+        c.undo_stack.indexChanged.connect(self._on_undo_index)
         self.edit_panel.edit_requested.connect(self.run_edit)
         self.edit_panel.source_prompt.textChanged.connect(lambda _text: self._update_start_kind())
         self.edit_panel.cancel_requested.connect(self.cancel_edit)
@@ -175,6 +196,9 @@ class MainWindow(QMainWindow):
         if self._sessions_shown > 1:  # the first session starts empty: keep what was typed while it started
             self.edit_panel.source_prompt.clear()
         self._refresh_view(structure=True)
+
+    def _on_undo_index(self, _index: int) -> None:
+        self._refresh_view(structure=True)  # undone results are marked in the history
 
     def _on_tree_changed(self, event: str, _node_id) -> None:
         self._refresh_view(structure=event != "current")
@@ -227,7 +251,7 @@ class MainWindow(QMainWindow):
         """Redraw history, canvas, variations and the panel's start mode from the tree."""
         tree = self.controller.tree
         if structure:
-            self.history_panel.rebuild(tree)
+            self.history_panel.rebuild(tree, self.controller.undone_node_ids())
         current = tree.current_id if tree is not None else None
         self.history_panel.show_current(current)
         if current != self._shown_current:
@@ -244,7 +268,7 @@ class MainWindow(QMainWindow):
         before = self._pixmap(tree, node.parent_id) if node.parent_id else None
         self.canvas.set_image(self._pixmap(tree, current), before)
         self.compare_bar.set_available(before is not None)
-        siblings = tree.children(node.parent_id) if node.parent_id else []
+        siblings = same_batch(tree, node)
         self.variations.show_variations(
             [(sibling.id, sibling.prompt, self.thumbnails.get(tree, sibling.id)) for sibling in siblings], current)
         self._shown_current = current
@@ -436,8 +460,7 @@ class MainWindow(QMainWindow):
 
     def show_about(self) -> None:
         """A short About box."""
-        QMessageBox.about(self, TITLE, f"<b>{TITLE}</b><p>Edit photos with text, locally, with FLUX and "
-                                       "Stable Flow.</p>")
+        QMessageBox.about(self, TITLE, about_html(TITLE))
 
     def _fill_recent_menu(self) -> None:
         menu = self.menu_actions.recent_menu
@@ -495,5 +518,6 @@ class MainWindow(QMainWindow):
         self.settings.window_geometry = bytes(self.saveGeometry().toBase64()).decode()
         self.settings.window_state = bytes(self.saveState().toBase64()).decode()
         save_settings(self.settings)
+        self.controller.undo_stack.indexChanged.disconnect(self._on_undo_index)  # the stack goes before the window
         self.controller.shutdown()
         event.accept()

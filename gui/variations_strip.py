@@ -8,7 +8,10 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import QListView, QListWidget, QListWidgetItem, QWidget
 
+from gui.result_labels import distinct_labels, elide
+
 STRIP_ICON = 96
+TOOLTIP_CHARS = 200
 ID_ROLE = Qt.ItemDataRole.UserRole
 
 
@@ -34,9 +37,10 @@ class VariationsStrip(QListWidget):
     def show_variations(self, variations: list[tuple[str, str, QPixmap]], current_id: Optional[str]) -> None:
         """``variations`` is (node id, prompt, thumbnail); shown only when there are two or more."""
         self.clear()
-        for node_id, prompt, pixmap in variations:
-            item = QListWidgetItem(QIcon(pixmap), _short(prompt))
-            item.setToolTip(prompt)
+        labels = distinct_labels([prompt for _id, prompt, _pixmap in variations])
+        for (node_id, prompt, pixmap), label in zip(variations, labels):
+            item = QListWidgetItem(QIcon(pixmap), label)
+            item.setToolTip(elide(prompt, TOOLTIP_CHARS))
             item.setData(ID_ROLE, node_id)
             self.addItem(item)
             if node_id == current_id:
@@ -50,6 +54,3 @@ class VariationsStrip(QListWidget):
     def _clicked(self, item: QListWidgetItem) -> None:
         self.chosen.emit(item.data(ID_ROLE))
 
-
-def _short(text: str, limit: int = 18) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

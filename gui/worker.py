@@ -12,6 +12,7 @@ never waits for them.
 from __future__ import annotations
 
 import gc
+import logging
 import os
 import time
 from dataclasses import replace
@@ -24,6 +25,7 @@ from gui.error_messages import describe_error, is_out_of_memory
 from gui.jobs import CacheChoice, EditJob, EngineTaskJob, LoadModelJob, ModelChoice
 from gui.preview import PreviewMaker, request_size
 
+log = logging.getLogger(__name__)
 # Progress signals for very fast steps are thinned to this rate (the last step always goes).
 PROGRESS_INTERVAL = 0.03
 
@@ -64,6 +66,7 @@ class EngineWorker(QObject):
     engine_failed = Signal(str)
     model_loading = Signal(int, str)  # job id, what is being loaded
     model_ready = Signal(int, str)  # job id, "model on device"
+    token_counter = Signal(object)  # a gui.prompt_length.TokenCounter for the loaded model (or None)
     progress = Signal(int, str, int, int)  # job id, phase, step, total
     preview = Signal(int, QImage)
     finished = Signal(int, object)  # job id, payload
@@ -134,6 +137,7 @@ class EngineWorker(QObject):
             self._placement_reason = reason or getattr(self._model, "placement_reason", "")
             if self._model.device.type == "cpu":
                 _leave_a_core_for_the_window()
+            self._announce_token_counter()
         from core.devices import describe_device
 
         description = f"{self._model.model_id} on {describe_device(self._model.device)}"
@@ -154,6 +158,16 @@ class EngineWorker(QObject):
         decision = keep_or_choose(self._placement if loaded else None, card_memory(device), shape or EditShape(),
                                   choice.weights)
         return (None, "") if decision is None else (decision.placement, decision.reason)
+
+    def _announce_token_counter(self) -> None:
+        from gui.prompt_length import TokenCounter
+
+        try:
+            counter = TokenCounter.for_pipeline(getattr(self._model, "pipeline", None))
+        except Exception as error:  # the warning is a convenience: never fail a load for it
+            log.warning("no prompt-length warnings: %s", error)
+            counter = None
+        self.token_counter.emit(counter)
 
     def _engine_for(self, cache: CacheChoice):
         if self._engine is None or cache != self._cache:

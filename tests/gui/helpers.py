@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from pytestqt.wait_signal import SignalBlocker
 
 from gui.app import create_window
-from gui.settings import AppSettings
+from gui.settings import TINY_MODEL, AppSettings
 from gui.self_test import fill_edit_panel, sample_photo
 
 ENGINE_TIMEOUT_MS = 120_000
@@ -75,3 +75,15 @@ def close_window(window) -> None:
     """Close without the unsaved-changes question; stops the worker."""
     window.controller.mark_saved()
     window.close()
+
+
+def window_opening(path: Path):
+    """A window started as ``python main.py PATH`` would be (engine not started yet): the
+    window and the future of its opening."""
+    import asyncio
+
+    from gui.app import open_when_ready
+
+    window = create_window(AppSettings(model=TINY_MODEL, device="cpu"), offer_model_setup=False)
+    window.show()
+    return window, asyncio.ensure_future(open_when_ready(window, str(path)))

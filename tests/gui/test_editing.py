@@ -78,6 +78,7 @@ def test_a_batch_shows_variations_side_by_side_and_a_click_picks_one(qtbot, wind
     assert len(ids) == 2
     strip = window.variations
     assert strip.isVisible() and strip.node_ids() == ids
+    assert [strip.item(row).text() for row in range(2)] == ["…in snow", "…at night"]  # what differs
     item = strip.item(1)
     qtbot.mouseClick(strip.viewport(), Qt.MouseButton.LeftButton, pos=strip.visualItemRect(item).center())
     assert window.controller.tree.current_id == ids[1]
@@ -127,3 +128,23 @@ def test_an_unreadable_photo_leaves_the_session_as_it_was(qtbot, window, tmp_pat
     assert window.notice_bar.isVisible() and "broken.png" in window.notice_bar.label.text()
     assert window.history_panel.node_ids() == shown
     assert window.controller.tree.current_id == ids[0]
+
+
+def test_history_follows_the_keyboard_and_a_small_window_keeps_its_controls(qtbot, window, tmp_path):
+    open_photo(window, tmp_path)
+    root = window.controller.tree.root_id
+    first = edit(qtbot, window, "a photo of a street", "a photo of a street in snow")[0]
+    tree_widget = window.history_panel.tree_widget
+    tree_widget.setFocus()
+    qtbot.waitUntil(tree_widget.hasFocus)
+    QTest.keyClick(tree_widget, Qt.Key.Key_Up)
+    assert window.controller.tree.current_id == root  # Up shows the node above
+    QTest.keyClick(tree_widget, Qt.Key.Key_Down)
+    assert window.controller.tree.current_id == first
+
+    window.resize(800, 600)
+    qtbot.wait(50)
+    assert window.compare_bar.slider.width() >= 120
+    panel = window.edit_panel
+    assert panel.edit_button.height() >= panel.edit_button.sizeHint().height()  # scrolls, never squashed
+    assert panel.height() >= panel.minimumSizeHint().height()

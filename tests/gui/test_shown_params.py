@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from core.session.node import json_safe
-from gui.self_test import SIZE, TEXT_TOKENS
+from gui.self_test import fill_edit_panel
 from gui.settings import TINY_MODEL, AppSettings
 from tests.gui.helpers import EDIT_TIMEOUT_MS, close_window, open_photo, open_window
 
@@ -23,14 +23,7 @@ def edit_as_shown(qtbot, window, source_prompt: str, edit_prompt: str, steps: in
     """Fill the prompts (and ``steps`` when the field is editable), press Edit; returns
     (what the panel showed when Edit was pressed, the first new node)."""
     panel = window.edit_panel
-    panel.source_prompt.setText(source_prompt)
-    panel.edit_prompts.setPlainText(edit_prompt)
-    panel.width_box.setValue(SIZE)
-    panel.height_box.setValue(SIZE)
-    panel.max_sequence_length.setValue(TEXT_TOKENS)
-    field = panel.main_params.widgets.get("steps")
-    if steps is not None and field is not None and field.isEnabled():
-        field.setValue(steps)
+    fill_edit_panel(window, source_prompt, edit_prompt, steps)
     shown = shown_params(panel)
     with qtbot.waitSignal(window.controller.edit_finished, timeout=EDIT_TIMEOUT_MS) as finished:
         qtbot.mouseClick(panel.edit_button, Qt.MouseButton.LeftButton)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import subprocess
@@ -16,11 +15,10 @@ from PySide6.QtGui import QDropEvent
 from core.paths import HOME_ENV
 from core.session.autosave import OWNER, Autosave
 from core.session.session_editing import EditSession
-from gui.app import create_window, open_when_ready
 from gui.controller import NO_MODEL
 from gui.self_test import sample_photo
 from gui.settings import TINY_MODEL, AppSettings, load_settings, settings_path
-from tests.gui.helpers import ENGINE_TIMEOUT_MS, close_window, open_window, wait_for
+from tests.gui.helpers import ENGINE_TIMEOUT_MS, close_window, open_window, wait_for, window_opening
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -138,9 +136,7 @@ def test_self_test_passes(tmp_path):
 def test_a_photo_given_on_the_command_line_opens_once_the_engine_is_ready(qtbot, tmp_path, event_loop_qt):
     photo = tmp_path / "photo.png"
     sample_photo().save(photo)
-    window = create_window(AppSettings(model=TINY_MODEL, device="cpu"), offer_model_setup=False)
-    window.show()
-    opening = asyncio.ensure_future(open_when_ready(window, str(photo)))
+    window, opening = window_opening(photo)
     try:
         # The window says at once that the photo is on its way (the engine takes a while to start).
         qtbot.waitUntil(lambda: window.status.file_label.isVisible(), timeout=ENGINE_TIMEOUT_MS)

@@ -16,7 +16,16 @@ from core.session.operations import AddNodes
 from core.session.session_editing import EditSession
 from gui.self_test import sample_photo
 from gui.settings import TINY_MODEL, AppSettings
-from tests.gui.helpers import ENGINE_TIMEOUT_MS, close_window, edit, open_file, open_photo, open_window, save_project
+from tests.gui.helpers import (
+    ENGINE_TIMEOUT_MS,
+    close_window,
+    edit,
+    open_file,
+    open_photo,
+    open_window,
+    save_project,
+    window_opening,
+)
 
 
 def answer_questions(monkeypatch, answer: QMessageBox.StandardButton) -> list[str]:
@@ -96,16 +105,10 @@ def test_a_changed_project_asks_before_another_photo_replaces_it(qtbot, window, 
 
 
 def test_the_restore_offer_stays_when_started_with_a_photo(qtbot, tmp_path, event_loop_qt):
-    import asyncio
-
-    from gui.app import create_window, open_when_ready
-
     _crashed, result_id = crashed_session_with_a_result(tmp_path)
     photo = tmp_path / "given.png"
     sample_photo().save(photo)
-    window = create_window(AppSettings(model=TINY_MODEL, device="cpu"), offer_model_setup=False)
-    window.show()
-    opening = asyncio.ensure_future(open_when_ready(window, str(photo)))
+    window, opening = window_opening(photo)
     try:
         window.controller.start()
         qtbot.waitUntil(opening.done, timeout=ENGINE_TIMEOUT_MS)
