@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "chain": "cli.chain_command",
     "detect-vital-layers": "cli.detect_command",
     "bench": "cli.bench_command",
+    "train-demo-model": "cli.train_demo_command",
 }
 
 
