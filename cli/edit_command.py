@@ -17,7 +17,7 @@ from core.methods import METHODS, dual, flowalign, flowedit, get_method, sdedit
 from core.methods.base import EditRequest, EditResult
 from core.model_loading import load_model
 from core.progress import JobControl
-from core.stable_flow import GENERATED_GUIDANCE, GENERATED_STEPS, MAX_SEQUENCE_LENGTH, NUDGING, REAL_EDIT_GUIDANCE, REAL_STEPS
+from core.stable_flow import GENERATED_GUIDANCE, GENERATED_STEPS, NUDGING, REAL_EDIT_GUIDANCE, REAL_STEPS
 from core.vital_layers import parse_vital_layers
 
 HELP = "edit a generated image or a photo with Stable Flow or another editing method"
@@ -46,7 +46,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--height", type=int, default=1024, help="generated image height")
     parser.add_argument("--width", type=int, default=1024, help="generated image width")
     parser.add_argument("--max-pixels", type=int, default=DEFAULT_MAX_PIXELS, help="pixel budget for photos")
-    parser.add_argument("--max-sequence-length", type=int, default=MAX_SEQUENCE_LENGTH)
+    parser.add_argument("--max-sequence-length", type=int, default=None,
+                        help="T5 text tokens per prompt (default: the model\'s own, 512 for FLUX, 32 for the demo)")
     _add_method_arguments(parser)
     add_model_arguments(parser)
 
@@ -86,7 +87,8 @@ def _add_method_arguments(parser: argparse.ArgumentParser) -> None:
                        help="[flowalign] then edit the result back with the prompts swapped and print PSNR and "
                             "mean absolute error against the original")
     group.add_argument("--strength", type=float, default=None,
-                       help=f"[sdedit] how far to noise the source, in (0, 1] (default {sdedit.STRENGTH})")
+                       help=f"[sdedit] fraction of the steps to run, in (0, 1], as in diffusers' img2img "
+                            f"(default {sdedit.STRENGTH})")
     group.add_argument("--inversion-guidance", type=float, default=None,
                        help=f"[dual] guidance of the inversion (default {dual.INVERSION_GUIDANCE})")
 
@@ -157,6 +159,8 @@ def run(args: argparse.Namespace) -> int:
     request = build_request(args, method_params(args))
     args.output.mkdir(parents=True, exist_ok=True)
     model = load_model(model_spec_from_args(args))
+    if request.max_sequence_length is None:
+        request.max_sequence_length = model.text_tokens
     engine = cached_engine(model)
     result = run_with_progress(engine, request)
     recipe = {"method": result.method, "model": model.model_id, "prompts": list(args.prompts), "seed": args.seed,
