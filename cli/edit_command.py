@@ -28,7 +28,7 @@ METHOD_OPTIONS: dict[str, tuple[str, ...]] = {
     "flowedit": ("steps", "n_max", "n_min", "n_avg", "source_guidance", "target_guidance"),
     "flowalign": ("steps", "zeta", "source_guidance", "target_guidance", "true_cfg", "reverse"),
     "sdedit": ("steps", "strength", "guidance"),
-    "dual": ("steps", "inversion_guidance", "target_guidance", "nudging"),
+    "dual": ("steps", "inversion_guidance", "target_guidance", "nudging", "inversion_prompt"),
 }
 ALL_METHOD_OPTIONS = tuple(dict.fromkeys(name for names in METHOD_OPTIONS.values() for name in names))
 
@@ -91,6 +91,8 @@ def _add_method_arguments(parser: argparse.ArgumentParser) -> None:
                             f"(default {sdedit.STRENGTH})")
     group.add_argument("--inversion-guidance", type=float, default=None,
                        help=f"[dual] guidance of the inversion (default {dual.INVERSION_GUIDANCE})")
+    group.add_argument("--inversion-prompt", choices=dual.INVERSION_PROMPTS, default=None,
+                       help=f"[dual] invert with the source prompt or the empty prompt (default {dual.INVERSION_PROMPT})")
 
 
 def check_method_options(args: argparse.Namespace) -> None:

@@ -1,12 +1,17 @@
 """ODE inversion ("dual", ALGORITHMS.md section 3): invert the source with the source prompt,
 then sample from the inverted noise with the target prompt, no injection. The classic
-baseline the other methods are compared with."""
+baseline the other methods are compared with.
+
+``inversion_prompt="empty"`` inverts with the empty prompt instead: the "dual" baseline of
+the FlowEdit and FlowAlign papers, which assume no caption of the photo.
+"""
 
 from __future__ import annotations
 
 from typing import Any, Optional
 
 from core.cache_keys import inversion_key
+from core.errors import ParameterError
 from core.methods.base import EditRequest, EditResult, InversionStore
 from core.methods.common import Source, edit_result, euler_sample, prepare_source, trajectory_of
 from core.methods.params import merge_params, require_int, require_non_negative, require_positive
@@ -19,6 +24,8 @@ STEPS = 28
 INVERSION_GUIDANCE = 1.0
 TARGET_GUIDANCE = 3.5
 NUDGING = 1.0  # no nudging: the plain baseline
+INVERSION_PROMPTS = ("source", "empty")
+INVERSION_PROMPT = "source"
 
 
 class DualMethod:
@@ -27,17 +34,21 @@ class DualMethod:
     name = "dual"
 
     def defaults(self, request: EditRequest) -> dict[str, Any]:
-        """28 steps, inversion guidance 1, target guidance 3.5 (FLUX's default), no nudging."""
+        """28 steps, inversion guidance 1, target guidance 3.5 (FLUX's default), no nudging, source-prompt inversion."""
         return {"steps": STEPS, "inversion_guidance": INVERSION_GUIDANCE, "target_guidance": TARGET_GUIDANCE,
-                "nudging": NUDGING}
+                "nudging": NUDGING, "inversion_prompt": INVERSION_PROMPT}
 
     def resolve_params(self, request: EditRequest) -> dict[str, Any]:
-        """Merge and validate: steps >= 1, guidance not negative, nudging positive."""
+        """Merge and validate: steps >= 1, guidance not negative, nudging positive, inversion prompt known."""
         params = merge_params(self.defaults(request), request.params, self.name)
         require_int(params, "steps", 1)
         for name in ("inversion_guidance", "target_guidance"):
             params[name] = require_non_negative(params, name)
         params["nudging"] = require_positive(params, "nudging")
+        if params["inversion_prompt"] not in INVERSION_PROMPTS:
+            raise ParameterError(
+                f"inversion prompt must be one of {', '.join(INVERSION_PROMPTS)} (got {params['inversion_prompt']!r})"
+            )
         return params
 
     def run(
@@ -65,9 +76,10 @@ class DualMethod:
                    control: JobControl, store: Optional[InversionStore]) -> Trajectory:
         """The inversion of ``x_src``; a photo's is looked up in and kept in ``store``."""
         key = None
+        prompt = "" if params["inversion_prompt"] == "empty" else request.source_prompt
         if request.image is not None and store is not None:
             key = inversion_key(
-                request.image, model_id=model.model_id, revision=model.revision, prompt=request.source_prompt,
+                request.image, model_id=model.model_id, revision=model.revision, prompt=prompt,
                 steps=params["steps"], nudging=params["nudging"], guidance=params["inversion_guidance"],
                 dtype=model.dtype, max_sequence_length=request.max_sequence_length,
             )
@@ -75,7 +87,7 @@ class DualMethod:
             if cached is not None:
                 return cached
         inversion = invert(
-            model, source.latent, request.source_prompt, height=source.height, width=source.width,
+            model, source.latent, prompt, height=source.height, width=source.width,
             steps=params["steps"], nudging=params["nudging"], guidance=params["inversion_guidance"],
             max_sequence_length=request.max_sequence_length, control=control,
         )
