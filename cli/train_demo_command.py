@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -24,6 +25,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threads", type=int, default=1, help="CPU threads torch may use (default: %(default)s)")
 
 
+def _stop_like_ctrl_c(signum, frame) -> None:
+    """``kill`` (SIGTERM) saves a checkpoint as Ctrl-C does, also for a run started in the background."""
+    raise KeyboardInterrupt
+
+
 def run(args: argparse.Namespace) -> int:
     """Train or resume; print where the model went."""
     if args.vae_steps < 1 or args.transformer_steps < 1:
@@ -34,6 +40,7 @@ def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     torch.set_num_threads(args.threads)
+    signal.signal(signal.SIGTERM, _stop_like_ctrl_c)
     settings = TrainSettings(seed=args.seed, vae_steps=args.vae_steps, transformer_steps=args.transformer_steps)
     interactive = sys.stderr.isatty()
 
@@ -44,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         model_dir = train_demo_model(args.output, settings, progress)
     except KeyboardInterrupt:
-        print(f"\nstopped: the checkpoint is saved; run the same command again to resume", file=sys.stderr)
+        print("\nstopped: the checkpoint is saved; run the same command again to resume", file=sys.stderr)
         return 130
     print(f"demo model written to {model_dir} (loss curve: {args.output / 'loss.png'})")
     return 0

@@ -148,8 +148,12 @@ def _resume_or_start(folder: Path, settings: TrainSettings) -> TrainingState:
     state = load_state(folder)
     if state is None:
         return TrainingState(settings=asdict(settings))
-    if state.settings != asdict(settings):
-        changed = sorted(k for k in asdict(settings) if state.settings.get(k) != asdict(settings)[k])
+    wanted = asdict(settings)
+    changed = sorted(k for k in wanted if state.settings.get(k) != wanted[k])
+    if changed == ["transformer_steps"] and state.phase == "vae":
+        # Nothing of the transformer has run yet: the run is the same as one started with the new count.
+        state.settings = wanted
+    elif changed:
         raise UserError(
             f"{folder.parent} holds a run with other settings ({', '.join(changed)}): "
             "pass the same options to resume it, or choose a new --output"
@@ -223,6 +227,7 @@ def train_demo_model(output: Path, settings: TrainSettings, progress: ProgressFa
         raise
     pipeline.transformer.eval()
     _apply_latent_statistics(pipeline, state)
+    pipeline.tokenizer_2.model_max_length = DEMO_TEXT_TOKENS  # so the engine encodes prompts as in training
     model_dir = output / "model"
     pipeline.save_pretrained(str(model_dir), safe_serialization=True)
     _write_summary(output, state)

@@ -1,0 +1,237 @@
+"""Benchmark (not a test): edit quality of every method on the demo world, the paper's Tables 1-2 in miniature.
+
+A fixed set of one-attribute edits (colour, shape, background, an added object; cycled) on
+held-out scenes of the demo world, twice: on images the model generates from the source
+caption ("generated") and on rendered photos that are VAE-encoded and inverted ("photos").
+Per method: adherence (the edited attribute is right, by pixel statistics against the
+ground truth, core/demo_world/metrics.py), preservation (MAE and PSNR against the source
+outside the edited object) and, for photos, inversion PSNR at nudging 1.0 and 1.15. Writes
+a JSON result, a Markdown table and a sample grid.
+
+    python benchmarks/bench_quality.py [--scenes 100] [--photos 100] [--model demo] [--output DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+PSNR_CAP = 60.0  # dB: an unchanged region would be infinite; capped so means stay finite
+GRID_EDITS = 4
+
+
+@dataclass(frozen=True)
+class Row:
+    """One table row: a method, its parameter overrides and (Stable Flow) which layers to inject."""
+
+    label: str
+    short: str  # the sample grid's tile label
+    method: str
+    params: dict = field(default_factory=dict)
+    layers: Optional[str] = None  # "vital", "all", "non-vital", "none"
+
+
+ROWS = (
+    Row("Stable Flow, detected vital layers", "SF vital", "stable-flow", layers="vital"),
+    Row("Stable Flow, all layers", "SF all", "stable-flow", layers="all"),
+    Row("Stable Flow, non-vital layers only", "SF non-vital", "stable-flow", layers="non-vital"),
+    Row("Stable Flow, no injection", "SF none", "stable-flow", layers="none"),
+    Row("SDEdit (strength 0.8 of the steps)", "SDEdit", "sdedit"),
+    Row("FlowEdit", "FlowEdit", "flowedit"),
+    Row("FlowAlign (source guidance 1.0)", "FlowAlign 1.0", "flowalign", {"source_guidance": 1.0}),
+    Row("FlowAlign (source guidance 1.5)", "FlowAlign 1.5", "flowalign", {"source_guidance": 1.5}),
+    Row("dual (source-prompt inversion)", "dual", "dual", {"inversion_prompt": "source"}),
+    Row("dual (empty-prompt inversion)", "dual empty", "dual", {"inversion_prompt": "empty"}),
+)
+
+
+class OnePhotoStore:
+    """An in-memory inversion store, emptied per photo: the Stable Flow rows share one inversion."""
+
+    def __init__(self) -> None:
+        self.entries: dict = {}
+
+    def get(self, key):
+        return self.entries.get(key)
+
+    def put(self, key, trajectory) -> None:
+        self.entries[key] = trajectory
+
+
+def layer_sets(model, vital: tuple[int, ...]) -> dict[str, tuple[int, ...]]:
+    """The injected layers of each Stable Flow row."""
+    every = tuple(range(model.layout.num_layers))
+    return {"vital": vital, "all": every, "non-vital": tuple(i for i in every if i not in vital), "none": ()}
+
+
+def run_row(engine, row: Row, edit, layers, image=None, source=None, steps=None, seed=0):
+    """The edited image of one row for one edit (from a photo, or a known generated trajectory)."""
+    from core.methods.base import EditRequest
+
+    source_prompt, target_prompt = edit.prompts
+    params = dict(row.params)
+    if steps is not None:
+        params["steps"] = steps
+    if source is not None and row.method == "stable-flow":
+        params.pop("steps", None)  # a known trajectory fixes the step count
+    request = EditRequest(
+        method=row.method, source_prompt=source_prompt, target_prompts=(target_prompt,), image=image, source=source,
+        height=64, width=64, seed=seed, params=params, max_sequence_length=engine.model.text_tokens,
+        vital_layers=layers[row.layers] if row.layers else None,
+    )
+    return engine.run(request).images[0]
+
+
+def reconstruction_psnr(engine, photo, prompt: str, nudging: float, steps: int) -> float:
+    """Invert with nudging, sample back with the same prompt at guidance 1 (no injection), PSNR vs the photo."""
+    from core.demo_world.metrics import mae_and_psnr, pixels
+    from core.methods.base import EditRequest
+
+    request = EditRequest(method="dual", source_prompt=prompt, target_prompts=(prompt,), image=photo,
+                          params={"steps": steps, "nudging": nudging, "inversion_guidance": 1.0,
+                                  "target_guidance": 1.0}, max_sequence_length=engine.model.text_tokens)
+    return min(PSNR_CAP, mae_and_psnr(pixels(engine.run(request).images[0]), pixels(photo))[1])
+
+
+def summarise(scores) -> dict:
+    """Adherence (%), mean kept-region MAE and PSNR over a row's edits, and adherence per edit kind."""
+    kinds: dict[str, list[bool]] = {}
+    for kind, score in scores:
+        kinds.setdefault(kind, []).append(score.adherent)
+    return {
+        "adherence": 100.0 * sum(s.adherent for _, s in scores) / len(scores),
+        "kept_mae": sum(s.kept_mae for _, s in scores) / len(scores),
+        "kept_psnr": sum(min(PSNR_CAP, s.kept_psnr) for _, s in scores) / len(scores),
+        "adherence_by_kind": {kind: 100.0 * sum(v) / len(v) for kind, v in kinds.items()},
+        "edits": len(scores),
+    }
+
+
+def markdown_table(results: dict) -> str:
+    """The README table: one line per row, generated and photo columns."""
+    lines = [
+        "| Method | Generated: adherence | kept MAE | kept PSNR | Photos: adherence | kept MAE | kept PSNR |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in ROWS:
+        cells = [row.label]
+        for part in ("generated", "photos"):
+            entry = results[part].get(row.label)
+            cells += ["-"] * 3 if entry is None else [
+                f"{entry['adherence']:.0f}%", f"{entry['kept_mae']:.1f}", f"{entry['kept_psnr']:.1f} dB"]
+        lines.append("| " + " | ".join(cells) + " |")
+    inv = results.get("inversion", {})
+    if inv:
+        lines.append("")
+        lines.append("| Photo reconstruction (invert, then sample back with the source caption) | PSNR |")
+        lines.append("|---|---|")
+        for name, value in inv.items():
+            lines.append(f"| {name} | {value:.2f} dB |")
+    return "\n".join(lines)
+
+
+def write_grid(path: Path, tiles: list[list[tuple[str, object]]]) -> None:
+    """One line of labelled tiles per edit, each tile scaled 3x (nearest) so the 64-pixel scenes are visible."""
+    from PIL import Image
+
+    from cli.compare_command import labelled_grid
+    from core.image_files import save_png
+
+    lines = [labelled_grid([(label, image.resize((192, 192), Image.Resampling.NEAREST)) for label, image in line])
+             for line in tiles]
+    canvas = Image.new("RGB", (max(l.width for l in lines), sum(l.height for l in lines) + 8 * len(lines)), "white")
+    y = 0
+    for line in lines:
+        canvas.paste(line, (0, y))
+        y += line.height + 8
+    save_png(canvas, path)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="demo")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--scenes", type=int, default=100, help="generated-image edits")
+    parser.add_argument("--photos", type=int, default=100, help="rendered-photo edits")
+    parser.add_argument("--steps", type=int, default=None, help="steps for every method (default: each method's own)")
+    parser.add_argument("--output", type=Path, default=Path("benchmarks/results/quality"))
+    args = parser.parse_args()
+
+    import torch
+
+    torch.set_num_threads(1)
+    from core.demo_model.batches import HELD_OUT_SCENES
+    from core.demo_world.edits import edit_set
+    from core.demo_world.metrics import score_edit
+    from core.demo_world.render import render
+    from core.engine import Engine
+    from core.methods.base import EditRequest
+    from core.model_loading import ModelSpec, load_model
+    from core.vital_layers import vital_layers_for
+
+    model = load_model(ModelSpec(model=args.model, device=args.device))
+    layers = layer_sets(model, vital_layers_for(model.model_id, model.layout))
+    store = OnePhotoStore()
+    engine = Engine(model, store)
+    results: dict = {"model": model.model_id, "vital_layers": list(layers["vital"]), "steps": args.steps,
+                     "generated": {}, "photos": {}, "inversion": {}}
+    grid: list = []
+    started = time.perf_counter()
+
+    # Generated: the source is generated once from the caption (Stable Flow's source row), then every method edits it.
+    scores: dict[str, list] = {row.label: [] for row in ROWS}
+    for number, edit in enumerate(edit_set(1, HELD_OUT_SCENES, args.scenes)):
+        first = engine.run(EditRequest(method="stable-flow", source_prompt=edit.prompts[0], target_prompts=(edit.prompts[1],),
+                                       height=64, width=64, seed=number, max_sequence_length=model.text_tokens,
+                                       vital_layers=layers["vital"]))
+        source, source_image = first.source_trajectory, first.source_image
+        for row in ROWS:
+            edited = first.images[0] if row.layers == "vital" else run_row(engine, row, edit, layers, source=source,
+                                                                          steps=args.steps, seed=number)
+            scores[row.label].append((edit.kind, score_edit(edit, source_image, edited)))
+        print(f"generated {number + 1}/{args.scenes} ({time.perf_counter() - started:.0f} s)", flush=True)
+    if args.scenes:
+        results["generated"] = {label: summarise(s) for label, s in scores.items()}
+
+    # Photos: rendered scenes, VAE-encoded and inverted by each method as it does for any photo.
+    scores = {row.label: [] for row in ROWS}
+    reconstructions: dict[str, list[float]] = {"nudging 1.0": [], "nudging 1.15": []}
+    for number, edit in enumerate(edit_set(2, HELD_OUT_SCENES, args.photos)):
+        photo = render(edit.source)
+        store.entries.clear()
+        line = [("photo", photo), ("target", render(edit.target))]
+        for row in ROWS:
+            edited = run_row(engine, row, edit, layers, image=photo, steps=args.steps, seed=number)
+            scores[row.label].append((edit.kind, score_edit(edit, photo, edited)))
+            line.append((row.short, edited))
+        steps = args.steps or 50
+        for nudging in (1.0, 1.15):
+            reconstructions[f"nudging {nudging:g}"].append(
+                reconstruction_psnr(engine, photo, edit.prompts[0], nudging, steps))
+        if number < GRID_EDITS:
+            grid.append(line)
+        print(f"photo {number + 1}/{args.photos} ({time.perf_counter() - started:.0f} s)", flush=True)
+    if args.photos:
+        results["photos"] = {label: summarise(s) for label, s in scores.items()}
+        results["inversion"] = {name: sum(v) / len(v) for name, v in reconstructions.items()}
+    results["wall_s"] = round(time.perf_counter() - started, 1)
+
+    args.output.mkdir(parents=True, exist_ok=True)
+    (args.output / "quality.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+    table = markdown_table(results)
+    (args.output / "quality.md").write_text(table + "\n", encoding="utf-8")
+    if grid:
+        write_grid(args.output / "quality-grid.png", grid)
+    print(table)
+    print(f"wrote {args.output}/quality.json, quality.md and quality-grid.png in {results['wall_s']:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
