@@ -8,7 +8,7 @@ ground truth, core/demo_world/metrics.py), preservation (MAE and PSNR against th
 outside the edited object) and, for photos, inversion PSNR at nudging 1.0 and 1.15. Writes
 a JSON result, a Markdown table and a sample grid.
 
-    python benchmarks/bench_quality.py [--scenes 100] [--photos 100] [--model demo] [--output DIR]
+    python benchmarks/bench_quality.py [--scenes 100] [--photos 100] [--model demo] [--part generated|photos]
 """
 
 from __future__ import annotations
@@ -114,26 +114,29 @@ def summarise(scores) -> dict:
     }
 
 
-def markdown_table(results: dict) -> str:
-    """The README table: one line per row, generated and photo columns."""
+def markdown_table(parts: dict) -> str:
+    """The README table: one line per row, generated and photo columns, then the reconstruction PSNRs."""
+    head = []
+    for part, name in (("generated", "Generated"), ("photos", "Photos")):
+        if part in parts:
+            head.append(f"{name}: {parts[part]['rows'][ROWS[0].label]['edits']} edits at {parts[part]['steps']} steps")
     lines = [
+        "; ".join(head), "",
         "| Method | Generated: adherence | kept MAE | kept PSNR | Photos: adherence | kept MAE | kept PSNR |",
         "|---|---|---|---|---|---|---|",
     ]
     for row in ROWS:
         cells = [row.label]
         for part in ("generated", "photos"):
-            entry = results[part].get(row.label)
+            entry = parts.get(part, {}).get("rows", {}).get(row.label)
             cells += ["-"] * 3 if entry is None else [
                 f"{entry['adherence']:.0f}%", f"{entry['kept_mae']:.1f}", f"{entry['kept_psnr']:.1f} dB"]
         lines.append("| " + " | ".join(cells) + " |")
-    inv = results.get("inversion", {})
-    if inv:
-        lines.append("")
-        lines.append("| Photo reconstruction (invert, then sample back with the source caption) | PSNR |")
-        lines.append("|---|---|")
-        for name, value in inv.items():
-            lines.append(f"| {name} | {value:.2f} dB |")
+    inversion = parts.get("photos", {}).get("inversion")
+    if inversion:
+        lines += ["", "| Photo reconstruction (invert, then sample back with the source caption, guidance 1) | PSNR |",
+                  "|---|---|"]
+        lines += [f"| {name} | {value:.2f} dB |" for name, value in inversion.items()]
     return "\n".join(lines)
 
 
@@ -154,83 +157,101 @@ def write_grid(path: Path, tiles: list[list[tuple[str, object]]]) -> None:
     save_png(canvas, path)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default="demo")
-    parser.add_argument("--device", default="cpu")
-    parser.add_argument("--scenes", type=int, default=100, help="generated-image edits")
-    parser.add_argument("--photos", type=int, default=100, help="rendered-photo edits")
-    parser.add_argument("--steps", type=int, default=None, help="steps for every method (default: each method's own)")
-    parser.add_argument("--output", type=Path, default=Path("benchmarks/results/quality"))
-    args = parser.parse_args()
+def run_generated(engine, layers, count: int, steps: int) -> dict:
+    """Edits of generated images: the source is generated once from the caption (Stable Flow's
+    source row, ``steps`` steps), then every method edits that trajectory or its clean end."""
+    from core.demo_model.batches import HELD_OUT_SCENES
+    from core.demo_world.edits import edit_set
+    from core.demo_world.metrics import score_edit
+    from core.methods.base import EditRequest
 
-    import torch
+    scores: dict[str, list] = {row.label: [] for row in ROWS}
+    started = time.perf_counter()
+    for number, edit in enumerate(edit_set(1, HELD_OUT_SCENES, count)):
+        first = engine.run(EditRequest(
+            method="stable-flow", source_prompt=edit.prompts[0], target_prompts=(edit.prompts[1],), height=64,
+            width=64, seed=number, params={"steps": steps}, max_sequence_length=engine.model.text_tokens,
+            vital_layers=layers["vital"]))
+        for row in ROWS:
+            edited = first.images[0] if row.layers == "vital" else run_row(
+                engine, row, edit, layers, source=first.source_trajectory, steps=steps, seed=number)
+            scores[row.label].append((edit.kind, score_edit(edit, first.source_image, edited)))
+        print(f"generated {number + 1}/{count} ({time.perf_counter() - started:.0f} s)", flush=True)
+    return {"steps": steps, "rows": {label: summarise(s) for label, s in scores.items()}}
 
-    torch.set_num_threads(1)
+
+def run_photos(engine, layers, count: int, steps: int, grid_path: Path) -> dict:
+    """Edits of rendered photos (each method encodes and inverts as for any photo) and the
+    reconstruction PSNR at nudging 1.0 and 1.15; the first few edits go into the sample grid."""
     from core.demo_model.batches import HELD_OUT_SCENES
     from core.demo_world.edits import edit_set
     from core.demo_world.metrics import score_edit
     from core.demo_world.render import render
-    from core.engine import Engine
-    from core.methods.base import EditRequest
-    from core.model_loading import ModelSpec, load_model
-    from core.vital_layers import vital_layers_for
 
-    model = load_model(ModelSpec(model=args.model, device=args.device))
-    layers = layer_sets(model, vital_layers_for(model.model_id, model.layout))
-    store = OnePhotoStore()
-    engine = Engine(model, store)
-    results: dict = {"model": model.model_id, "vital_layers": list(layers["vital"]), "steps": args.steps,
-                     "generated": {}, "photos": {}, "inversion": {}}
+    scores: dict[str, list] = {row.label: [] for row in ROWS}
+    reconstructions: dict[str, list[float]] = {"nudging 1.0": [], "nudging 1.15": []}
     grid: list = []
     started = time.perf_counter()
-
-    # Generated: the source is generated once from the caption (Stable Flow's source row), then every method edits it.
-    scores: dict[str, list] = {row.label: [] for row in ROWS}
-    for number, edit in enumerate(edit_set(1, HELD_OUT_SCENES, args.scenes)):
-        first = engine.run(EditRequest(method="stable-flow", source_prompt=edit.prompts[0], target_prompts=(edit.prompts[1],),
-                                       height=64, width=64, seed=number, max_sequence_length=model.text_tokens,
-                                       vital_layers=layers["vital"]))
-        source, source_image = first.source_trajectory, first.source_image
-        for row in ROWS:
-            edited = first.images[0] if row.layers == "vital" else run_row(engine, row, edit, layers, source=source,
-                                                                          steps=args.steps, seed=number)
-            scores[row.label].append((edit.kind, score_edit(edit, source_image, edited)))
-        print(f"generated {number + 1}/{args.scenes} ({time.perf_counter() - started:.0f} s)", flush=True)
-    if args.scenes:
-        results["generated"] = {label: summarise(s) for label, s in scores.items()}
-
-    # Photos: rendered scenes, VAE-encoded and inverted by each method as it does for any photo.
-    scores = {row.label: [] for row in ROWS}
-    reconstructions: dict[str, list[float]] = {"nudging 1.0": [], "nudging 1.15": []}
-    for number, edit in enumerate(edit_set(2, HELD_OUT_SCENES, args.photos)):
+    for number, edit in enumerate(edit_set(2, HELD_OUT_SCENES, count)):
         photo = render(edit.source)
-        store.entries.clear()
+        engine.inversion_store.entries.clear()
         line = [("photo", photo), ("target", render(edit.target))]
         for row in ROWS:
-            edited = run_row(engine, row, edit, layers, image=photo, steps=args.steps, seed=number)
+            edited = run_row(engine, row, edit, layers, image=photo, steps=steps, seed=number)
             scores[row.label].append((edit.kind, score_edit(edit, photo, edited)))
             line.append((row.short, edited))
-        steps = args.steps or 50
         for nudging in (1.0, 1.15):
-            reconstructions[f"nudging {nudging:g}"].append(
-                reconstruction_psnr(engine, photo, edit.prompts[0], nudging, steps))
+            reconstructions[f"nudging {nudging}"].append(reconstruction_psnr(engine, photo, edit.prompts[0], nudging, steps))
         if number < GRID_EDITS:
             grid.append(line)
-        print(f"photo {number + 1}/{args.photos} ({time.perf_counter() - started:.0f} s)", flush=True)
-    if args.photos:
-        results["photos"] = {label: summarise(s) for label, s in scores.items()}
-        results["inversion"] = {name: sum(v) / len(v) for name, v in reconstructions.items()}
-    results["wall_s"] = round(time.perf_counter() - started, 1)
-
-    args.output.mkdir(parents=True, exist_ok=True)
-    (args.output / "quality.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
-    table = markdown_table(results)
-    (args.output / "quality.md").write_text(table + "\n", encoding="utf-8")
+        print(f"photo {number + 1}/{count} ({time.perf_counter() - started:.0f} s)", flush=True)
     if grid:
-        write_grid(args.output / "quality-grid.png", grid)
+        write_grid(grid_path, grid)
+    return {"steps": steps, "rows": {label: summarise(s) for label, s in scores.items()},
+            "inversion": {name: sum(v) / len(v) for name, v in reconstructions.items()}}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="demo")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--part", choices=("all", "generated", "photos", "table"), default="all",
+                        help="run one part (two processes can share the work) or only rebuild the table")
+    parser.add_argument("--scenes", type=int, default=100, help="generated-image edits")
+    parser.add_argument("--photos", type=int, default=100, help="rendered-photo edits")
+    parser.add_argument("--generated-steps", type=int, default=15, help="steps of generation and every edit")
+    parser.add_argument("--photo-steps", type=int, default=20, help="steps of inversion and every photo edit")
+    parser.add_argument("--output", type=Path, default=Path("benchmarks/results"))
+    args = parser.parse_args()
+    args.output.mkdir(parents=True, exist_ok=True)
+
+    if args.part != "table":
+        import torch
+
+        torch.set_num_threads(1)
+        from core.engine import Engine
+        from core.model_loading import ModelSpec, load_model
+        from core.vital_layers import vital_layers_for
+
+        model = load_model(ModelSpec(model=args.model, device=args.device))
+        layers = layer_sets(model, vital_layers_for(model.model_id, model.layout))
+        engine = Engine(model, OnePhotoStore())
+        for part in ("generated", "photos"):
+            if args.part not in ("all", part):
+                continue
+            started = time.perf_counter()
+            if part == "generated":
+                result = run_generated(engine, layers, args.scenes, args.generated_steps)
+            else:
+                result = run_photos(engine, layers, args.photos, args.photo_steps, args.output / "quality-grid.png")
+            result.update(model=model.model_id, vital_layers=list(layers["vital"]),
+                          wall_s=round(time.perf_counter() - started, 1))
+            (args.output / f"quality-{part}.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
+    parts = {part: json.loads((args.output / f"quality-{part}.json").read_text(encoding="utf-8"))
+             for part in ("generated", "photos") if (args.output / f"quality-{part}.json").is_file()}
+    table = markdown_table(parts)
+    (args.output / "quality.md").write_text(table + "\n", encoding="utf-8")
     print(table)
-    print(f"wrote {args.output}/quality.json, quality.md and quality-grid.png in {results['wall_s']:.0f} s")
 
 
 if __name__ == "__main__":

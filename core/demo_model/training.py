@@ -84,7 +84,7 @@ def _vae_step(pipeline: FluxPipeline, optimizer, settings: TrainSettings, step: 
     loss.backward()
     torch.nn.utils.clip_grad_norm_(vae.parameters(), 1.0)
     optimizer.step()
-    return float(loss)
+    return float(loss.detach())
 
 
 @torch.no_grad()
@@ -123,7 +123,7 @@ def _transformer_step(pipeline: FluxPipeline, optimizer, settings: TrainSettings
     loss.backward()
     torch.nn.utils.clip_grad_norm_(pipeline.transformer.parameters(), 1.0)
     optimizer.step()
-    return float(loss)
+    return float(loss.detach())
 
 
 def _apply_latent_statistics(pipeline: FluxPipeline, state: TrainingState) -> None:
