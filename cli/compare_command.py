@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
 
@@ -76,9 +77,8 @@ def run(args: argparse.Namespace) -> int:
         get_method(request.method).resolve_params(request)
     args.output.mkdir(parents=True, exist_ok=True)
     engine = Engine(load_model(model_spec_from_args(args)))
-    for request in requests:
-        if request.max_sequence_length is None:
-            request.max_sequence_length = engine.model.text_tokens
+    requests = [request if request.max_sequence_length is not None
+                else replace(request, max_sequence_length=engine.model.text_tokens) for request in requests]
     recipe = {"model": engine.model.model_id, "prompts": list(args.prompts), "seed": args.seed,
               "source_image": args.input_image.name}
     save_png(photo, args.output / "source.png")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 
 from cli.model_options import add_model_arguments, model_spec_from_args
@@ -162,7 +163,7 @@ def run(args: argparse.Namespace) -> int:
     args.output.mkdir(parents=True, exist_ok=True)
     model = load_model(model_spec_from_args(args))
     if request.max_sequence_length is None:
-        request.max_sequence_length = model.text_tokens
+        request = replace(request, max_sequence_length=model.text_tokens)
     engine = cached_engine(model)
     result = run_with_progress(engine, request)
     recipe = {"method": result.method, "model": model.model_id, "prompts": list(args.prompts), "seed": args.seed,

@@ -7,7 +7,7 @@ import signal
 import sys
 from pathlib import Path
 
-from core.demo_model.training import TrainSettings, train_demo_model
+from core.demo_model.training import TrainSettings, export_checkpoint, train_demo_model
 from core.errors import ParameterError
 
 HELP = "train the demo model on the synthetic shape world (about 3 hours on a 2-core CPU; Ctrl-C saves, run again to resume)"
@@ -22,6 +22,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--vae-steps", type=int, default=_DEFAULTS.vae_steps, help="VAE steps (default: %(default)s)")
     parser.add_argument("--transformer-steps", type=int, default=_DEFAULTS.transformer_steps,
                         help="transformer steps (default: %(default)s)")
+    parser.add_argument("--export", action="store_true",
+                        help="only write DIR/model from the latest checkpoint (a partly trained model) and exit")
     parser.add_argument("--threads", type=int, default=1, help="CPU threads torch may use (default: %(default)s)")
 
 
@@ -40,6 +42,9 @@ def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     torch.set_num_threads(args.threads)
+    if args.export:
+        print(f"partly trained model written to {export_checkpoint(args.output)}")
+        return 0
     signal.signal(signal.SIGTERM, _stop_like_ctrl_c)
     settings = TrainSettings(seed=args.seed, vae_steps=args.vae_steps, transformer_steps=args.transformer_steps)
     interactive = sys.stderr.isatty()

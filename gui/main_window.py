@@ -67,6 +67,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         self.edit_panel = EditPanel(self.settings.default_steps, self)
+        if self.settings.model:
+            self.edit_panel.use_model_defaults(self.settings.model)
         self.history_panel = HistoryPanel(self.thumbnails, self)
         self.prompt_panel = PromptHistoryPanel(controller.prompts, self)
         self.status = EditorStatusBar(self)
@@ -123,7 +125,7 @@ class MainWindow(QMainWindow):
         self._refresh_view(structure=True)
         if not self.settings.model:
             self.notice_bar.show_message(
-                "No model is set up yet, so nothing can be edited. Choose one (the tiny demo model needs no "
+                "No model is set up yet, so nothing can be edited. Choose one (the demo model needs no "
                 "download).", (("Set up model…", self.open_model_setup),))
             if self.offer_model_setup:
                 self.open_model_setup()
@@ -322,6 +324,7 @@ class MainWindow(QMainWindow):
 
     def _model_chosen(self, dialog: ModelSetupDialog) -> None:
         self.controller.set_model(dialog.chosen_model(), dialog.hf_token())
+        self.edit_panel.use_model_defaults(dialog.chosen_model())
         self.notice_bar.hide()
 
     def retheme(self) -> None:

@@ -15,7 +15,6 @@ from diffusers import FluxPipeline
 from core.demo_world.captions import GRAMMAR_WORDS
 from core.tiny_model import RandomFluxSize, build_random_flux_pipeline
 
-DEMO_TEXT_TOKENS = 32  # T5 tokens the demo model was trained with; its captions need about 22
 DEMO_SIZE = RandomFluxSize(
     num_double=2, num_single=4, heads=4, head_dim=32, rope_axes=(4, 14, 14), t5_width=64, clip_width=64,
     vae_channels=(16, 32, 64), vae_layers_per_block=1, vae_groups=8, extra_words=GRAMMAR_WORDS,

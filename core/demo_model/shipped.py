@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from core.demo_world.scenes import IMAGE_SIZE
 from core.errors import ModelLoadError
 from core.resources import resource_path
 
 DEMO_MODEL_ID = "demo"
 DEMO_FOLDER = "demo-model"
+DEMO_TEXT_TOKENS = 32  # T5 tokens the demo model was trained with; its captions need about 22
+DEMO_IMAGE_SIZE = IMAGE_SIZE
 
 
 def demo_model_folder() -> Path:

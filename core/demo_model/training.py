@@ -20,11 +20,12 @@ import torch
 from diffusers import FluxPipeline
 
 from core.atomic import atomic_write_text
-from core.demo_model.architecture import DEMO_TEXT_TOKENS, build_untrained_demo_pipeline
+from core.demo_model.architecture import build_untrained_demo_pipeline
 from core.demo_model.batches import TRANSFORMER_SCENES, VAE_SCENES, captions_with_dropout, scenes_for_step, scenes_to_pixels
 from core.demo_model.checkpoints import TrainingState, load_module, load_state, save_checkpoint
 from core.demo_model.flow_matching import noisy_and_target, sample_timesteps, shift_mu
 from core.demo_model.loss_curve import write_loss_curve
+from core.demo_model.shipped import DEMO_TEXT_TOKENS
 from core.errors import UserError
 from core.latents import image_position_ids, pack
 
@@ -225,10 +226,26 @@ def train_demo_model(output: Path, settings: TrainSettings, progress: ProgressFa
     except KeyboardInterrupt:
         checkpoint()
         raise
+    _write_summary(output, state)
+    return _save_model(pipeline, state, output / "model")
+
+
+def _save_model(pipeline: FluxPipeline, state: TrainingState, model_dir: Path) -> Path:
     pipeline.transformer.eval()
+    pipeline.vae.eval()
     _apply_latent_statistics(pipeline, state)
     pipeline.tokenizer_2.model_max_length = DEMO_TEXT_TOKENS  # so the engine encodes prompts as in training
-    model_dir = output / "model"
     pipeline.save_pretrained(str(model_dir), safe_serialization=True)
-    _write_summary(output, state)
     return model_dir
+
+
+def export_checkpoint(output: Path) -> Path:
+    """Write ``output/model`` from the latest checkpoint of a run (a partly trained model, to try it early)."""
+    checkpoints = output / "checkpoints"
+    state = load_state(checkpoints)
+    if state is None or state.phase == "vae":
+        raise UserError(f"{output} has no transformer checkpoint yet: export after the VAE phase has finished")
+    pipeline = build_untrained_demo_pipeline(int(state.settings.get("seed", 0)))
+    load_module(checkpoints, "vae", pipeline.vae, None)
+    load_module(checkpoints, "transformer", pipeline.transformer, None)
+    return _save_model(pipeline, state, output / "model")
