@@ -100,26 +100,49 @@ def reconstruction_psnr(engine, photo, prompt: str, nudging: float, steps: int) 
     return min(PSNR_CAP, mae_and_psnr(pixels(engine.run(request).images[0]), pixels(photo))[1])
 
 
-def summarise(scores) -> dict:
+def summarise(scores: list[dict]) -> dict:
     """Adherence (%), mean kept-region MAE and PSNR over a row's edits, and adherence per edit kind."""
     kinds: dict[str, list[bool]] = {}
-    for kind, score in scores:
-        kinds.setdefault(kind, []).append(score.adherent)
+    for score in scores:
+        kinds.setdefault(score["kind"], []).append(score["adherent"])
     return {
-        "adherence": 100.0 * sum(s.adherent for _, s in scores) / len(scores),
-        "kept_mae": sum(s.kept_mae for _, s in scores) / len(scores),
-        "kept_psnr": sum(min(PSNR_CAP, s.kept_psnr) for _, s in scores) / len(scores),
-        "adherence_by_kind": {kind: 100.0 * sum(v) / len(v) for kind, v in kinds.items()},
+        "adherence": 100.0 * sum(s["adherent"] for s in scores) / len(scores),
+        "kept_mae": sum(s["kept_mae"] for s in scores) / len(scores),
+        "kept_psnr": sum(min(PSNR_CAP, s["kept_psnr"]) for s in scores) / len(scores),
+        "adherence_by_kind": {kind: 100.0 * sum(v) / len(v) for kind, v in sorted(kinds.items())},
         "edits": len(scores),
     }
 
 
+def _score(edit, source, edited) -> dict:
+    from core.demo_world.metrics import score_edit
+
+    score = score_edit(edit, source, edited)
+    return {"kind": edit.kind, "adherent": score.adherent, "kept_mae": score.kept_mae,
+            "kept_psnr": min(PSNR_CAP, score.kept_psnr)}
+
+
+def merge_parts(folder: Path) -> dict:
+    """Every ``quality-<kind>-<start>.json`` of a folder merged per kind: summaries per row, mean reconstructions."""
+    merged: dict = {}
+    for path in sorted(folder.glob("quality-*-*.json")):
+        part = json.loads(path.read_text(encoding="utf-8"))
+        entry = merged.setdefault(part["kind"], {"steps": part["steps"], "scores": {}, "inversion": {}, "wall_s": 0.0})
+        entry["wall_s"] += part["wall_s"]
+        for label, scores in part["scores"].items():
+            entry["scores"].setdefault(label, []).extend(scores)
+        for name, values in part.get("inversion", {}).items():
+            entry["inversion"].setdefault(name, []).extend(values)
+    for entry in merged.values():
+        entry["rows"] = {label: summarise(scores) for label, scores in entry.pop("scores").items()}
+        entry["inversion"] = {name: sum(v) / len(v) for name, v in entry["inversion"].items()}
+    return merged
+
+
 def markdown_table(parts: dict) -> str:
     """The README table: one line per row, generated and photo columns, then the reconstruction PSNRs."""
-    head = []
-    for part, name in (("generated", "Generated"), ("photos", "Photos")):
-        if part in parts:
-            head.append(f"{name}: {parts[part]['rows'][ROWS[0].label]['edits']} edits at {parts[part]['steps']} steps")
+    head = [f"{name}: {parts[part]['rows'][ROWS[0].label]['edits']} edits at {parts[part]['steps']} steps"
+            for part, name in (("generated", "Generated"), ("photos", "Photos")) if part in parts]
     lines = [
         "; ".join(head), "",
         "| Method | Generated: adherence | kept MAE | kept PSNR | Photos: adherence | kept MAE | kept PSNR |",
@@ -157,17 +180,16 @@ def write_grid(path: Path, tiles: list[list[tuple[str, object]]]) -> None:
     save_png(canvas, path)
 
 
-def run_generated(engine, layers, count: int, steps: int) -> dict:
+def run_generated(engine, layers, start: int, count: int, steps: int) -> dict:
     """Edits of generated images: the source is generated once from the caption (Stable Flow's
     source row, ``steps`` steps), then every method edits that trajectory or its clean end."""
     from core.demo_model.batches import HELD_OUT_SCENES
     from core.demo_world.edits import edit_set
-    from core.demo_world.metrics import score_edit
     from core.methods.base import EditRequest
 
     scores: dict[str, list] = {row.label: [] for row in ROWS}
     started = time.perf_counter()
-    for number, edit in enumerate(edit_set(1, HELD_OUT_SCENES, count)):
+    for number, edit in enumerate(edit_set(1, HELD_OUT_SCENES, start + count)[start:], start=start):
         first = engine.run(EditRequest(
             method="stable-flow", source_prompt=edit.prompts[0], target_prompts=(edit.prompts[1],), height=64,
             width=64, seed=number, params={"steps": steps}, max_sequence_length=engine.model.text_tokens,
@@ -175,40 +197,38 @@ def run_generated(engine, layers, count: int, steps: int) -> dict:
         for row in ROWS:
             edited = first.images[0] if row.layers == "vital" else run_row(
                 engine, row, edit, layers, source=first.source_trajectory, steps=steps, seed=number)
-            scores[row.label].append((edit.kind, score_edit(edit, first.source_image, edited)))
-        print(f"generated {number + 1}/{count} ({time.perf_counter() - started:.0f} s)", flush=True)
-    return {"steps": steps, "rows": {label: summarise(s) for label, s in scores.items()}}
+            scores[row.label].append(_score(edit, first.source_image, edited))
+        print(f"generated {number + 1}/{start + count} ({time.perf_counter() - started:.0f} s)", flush=True)
+    return {"scores": scores}
 
 
-def run_photos(engine, layers, count: int, steps: int, grid_path: Path) -> dict:
+def run_photos(engine, layers, start: int, count: int, steps: int, grid_path: Path) -> dict:
     """Edits of rendered photos (each method encodes and inverts as for any photo) and the
     reconstruction PSNR at nudging 1.0 and 1.15; the first few edits go into the sample grid."""
     from core.demo_model.batches import HELD_OUT_SCENES
     from core.demo_world.edits import edit_set
-    from core.demo_world.metrics import score_edit
     from core.demo_world.render import render
 
     scores: dict[str, list] = {row.label: [] for row in ROWS}
     reconstructions: dict[str, list[float]] = {"nudging 1.0": [], "nudging 1.15": []}
     grid: list = []
     started = time.perf_counter()
-    for number, edit in enumerate(edit_set(2, HELD_OUT_SCENES, count)):
+    for number, edit in enumerate(edit_set(2, HELD_OUT_SCENES, start + count)[start:], start=start):
         photo = render(edit.source)
         engine.inversion_store.entries.clear()
         line = [("photo", photo), ("target", render(edit.target))]
         for row in ROWS:
             edited = run_row(engine, row, edit, layers, image=photo, steps=steps, seed=number)
-            scores[row.label].append((edit.kind, score_edit(edit, photo, edited)))
+            scores[row.label].append(_score(edit, photo, edited))
             line.append((row.short, edited))
         for nudging in (1.0, 1.15):
             reconstructions[f"nudging {nudging}"].append(reconstruction_psnr(engine, photo, edit.prompts[0], nudging, steps))
-        if number < GRID_EDITS:
+        if start == 0 and number < GRID_EDITS:  # only the process with the first edits draws the grid
             grid.append(line)
-        print(f"photo {number + 1}/{count} ({time.perf_counter() - started:.0f} s)", flush=True)
+        print(f"photo {number + 1}/{start + count} ({time.perf_counter() - started:.0f} s)", flush=True)
     if grid:
         write_grid(grid_path, grid)
-    return {"steps": steps, "rows": {label: summarise(s) for label, s in scores.items()},
-            "inversion": {name: sum(v) / len(v) for name, v in reconstructions.items()}}
+    return {"scores": scores, "inversion": reconstructions}
 
 
 def main() -> None:
@@ -216,9 +236,11 @@ def main() -> None:
     parser.add_argument("--model", default="demo")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--part", choices=("all", "generated", "photos", "table"), default="all",
-                        help="run one part (two processes can share the work) or only rebuild the table")
+                        help="run one kind of edit, or only rebuild the table from the part files")
     parser.add_argument("--scenes", type=int, default=100, help="generated-image edits")
     parser.add_argument("--photos", type=int, default=100, help="rendered-photo edits")
+    parser.add_argument("--start", type=int, default=0,
+                        help="first edit of this process (several processes can share a part; the table merges them)")
     parser.add_argument("--generated-steps", type=int, default=15, help="steps of generation and every edit")
     parser.add_argument("--photo-steps", type=int, default=20, help="steps of inversion and every photo edit")
     parser.add_argument("--output", type=Path, default=Path("benchmarks/results"))
@@ -236,21 +258,24 @@ def main() -> None:
         model = load_model(ModelSpec(model=args.model, device=args.device))
         layers = layer_sets(model, vital_layers_for(model.model_id, model.layout))
         engine = Engine(model, OnePhotoStore())
-        for part in ("generated", "photos"):
-            if args.part not in ("all", part):
+        for kind in ("generated", "photos"):
+            if args.part not in ("all", kind):
                 continue
             started = time.perf_counter()
-            if part == "generated":
-                result = run_generated(engine, layers, args.scenes, args.generated_steps)
+            if kind == "generated":
+                steps = args.generated_steps
+                result = run_generated(engine, layers, args.start, args.scenes, steps)
             else:
-                result = run_photos(engine, layers, args.photos, args.photo_steps, args.output / "quality-grid.png")
-            result.update(model=model.model_id, vital_layers=list(layers["vital"]),
+                steps = args.photo_steps
+                result = run_photos(engine, layers, args.start, args.photos, steps, args.output / "quality-grid.png")
+            result.update(kind=kind, steps=steps, model=model.model_id, vital_layers=list(layers["vital"]),
                           wall_s=round(time.perf_counter() - started, 1))
-            (args.output / f"quality-{part}.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
-    parts = {part: json.loads((args.output / f"quality-{part}.json").read_text(encoding="utf-8"))
-             for part in ("generated", "photos") if (args.output / f"quality-{part}.json").is_file()}
-    table = markdown_table(parts)
+            path = args.output / f"quality-{kind}-{args.start}.json"
+            path.write_text(json.dumps(result, indent=1), encoding="utf-8")
+    merged = merge_parts(args.output)
+    table = markdown_table(merged)
     (args.output / "quality.md").write_text(table + "\n", encoding="utf-8")
+    (args.output / "quality.json").write_text(json.dumps(merged, indent=2), encoding="utf-8")
     print(table)
 
 
