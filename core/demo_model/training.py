@@ -151,9 +151,14 @@ def _resume_or_start(folder: Path, settings: TrainSettings) -> TrainingState:
         return TrainingState(settings=asdict(settings))
     wanted = asdict(settings)
     changed = sorted(k for k in wanted if state.settings.get(k) != wanted[k])
-    if changed == ["transformer_steps"] and state.phase == "vae":
-        # Nothing of the transformer has run yet: the run is the same as one started with the new count.
-        state.settings = wanted
+    if changed == ["transformer_steps"] and state.phase != "done" and (
+            state.phase == "vae" or settings.transformer_steps > state.step):
+        # A shorter or longer transformer phase: the learning-rate schedule follows the new count from
+        # here on (before the transformer starts, the run is the same as one started with that count).
+        if state.phase == "transformer":
+            state.settings.setdefault("schedule_changes", []).append(
+                {"at_step": state.step, "transformer_steps": settings.transformer_steps})
+        state.settings["transformer_steps"] = settings.transformer_steps
     elif changed:
         raise UserError(
             f"{folder.parent} holds a run with other settings ({', '.join(changed)}): "
@@ -187,20 +192,24 @@ def train_demo_model(output: Path, settings: TrainSettings, progress: ProgressFa
         save_checkpoint(checkpoints, state, modules)
         _write_summary(output, state)
 
+    def run_phase(name: str, total: int, base_lr: float, optimizer, losses: list[float], step: Callable[[], float]) -> None:
+        bar = progress(name, total, state.step)
+        while state.step < total:
+            for group in optimizer.param_groups:
+                group["lr"] = learning_rate(base_lr, state.step, total, settings.warmup)
+            losses.append(step())
+            state.step += 1
+            bar.update(1)
+            bar.set_postfix(loss=f"{losses[-1]:.4f}")
+            if state.step % settings.checkpoint_every == 0:
+                checkpoint()
+        bar.close()
+
     try:
         if state.phase == "vae":
             pipeline.vae.train()
-            bar = progress("VAE", settings.vae_steps, state.step)
-            while state.step < settings.vae_steps:
-                for group in vae_opt.param_groups:
-                    group["lr"] = learning_rate(settings.vae_lr, state.step, settings.vae_steps, settings.warmup)
-                state.vae_losses.append(_vae_step(pipeline, vae_opt, settings, state.step))
-                state.step += 1
-                bar.update(1)
-                bar.set_postfix(loss=f"{state.vae_losses[-1]:.4f}")
-                if state.step % settings.checkpoint_every == 0:
-                    checkpoint()
-            bar.close()
+            run_phase("VAE", settings.vae_steps, settings.vae_lr, vae_opt, state.vae_losses,
+                      lambda: _vae_step(pipeline, vae_opt, settings, state.step))
             pipeline.vae.eval()
             state.latent_shift, state.latent_scale = _latent_statistics(pipeline, settings)
             state.phase, state.step = "transformer", 0
@@ -210,17 +219,9 @@ def train_demo_model(output: Path, settings: TrainSettings, progress: ProgressFa
             pipeline.transformer.train()
             mu = shift_mu(64, pipeline.scheduler.config)
             img_ids = image_position_ids(64, 64, pipeline.vae_scale_factor, "cpu", torch.float32)
-            bar = progress("transformer", settings.transformer_steps, state.step)
-            while state.step < settings.transformer_steps:
-                for group in transformer_opt.param_groups:
-                    group["lr"] = learning_rate(settings.transformer_lr, state.step, settings.transformer_steps, settings.warmup)
-                state.transformer_losses.append(_transformer_step(pipeline, transformer_opt, settings, state, mu, img_ids))
-                state.step += 1
-                bar.update(1)
-                bar.set_postfix(loss=f"{state.transformer_losses[-1]:.4f}")
-                if state.step % settings.checkpoint_every == 0:
-                    checkpoint()
-            bar.close()
+            run_phase("transformer", settings.transformer_steps, settings.transformer_lr, transformer_opt,
+                      state.transformer_losses,
+                      lambda: _transformer_step(pipeline, transformer_opt, settings, state, mu, img_ids))
             state.phase = "done"
             checkpoint()
     except KeyboardInterrupt:

@@ -90,3 +90,16 @@ def test_timesteps_follow_fluxs_shift_for_64_tokens():
     t = sample_timesteps(20000, mu, torch.Generator().manual_seed(0))
     assert 0 < float(t.min()) and float(t.max()) < 1
     assert float(t.median()) == pytest.approx(torch.sigmoid(torch.tensor(mu)).item(), abs=0.02)  # shifted median
+
+
+def test_a_stopped_run_can_be_shortened_or_lengthened_and_says_so(tmp_path):
+    StopAfter.count = 0
+    with pytest.raises(KeyboardInterrupt):
+        train_demo_model(tmp_path, TINY_RUN, StopAfter)  # stops at transformer step 1
+    longer = TrainSettings(**{**TINY_RUN.__dict__, "transformer_steps": 4})
+    train_demo_model(tmp_path, longer, NoBar)
+    state = load_state(tmp_path / "checkpoints")
+    assert len(state.transformer_losses) == 4
+    assert state.settings["schedule_changes"] == [{"at_step": 1, "transformer_steps": 4}]
+    with pytest.raises(UserError, match="other settings"):  # a finished run cannot be lengthened
+        train_demo_model(tmp_path, TrainSettings(**{**TINY_RUN.__dict__, "transformer_steps": 6}), NoBar)
