@@ -151,10 +151,12 @@ def _resume_or_start(folder: Path, settings: TrainSettings) -> TrainingState:
         return TrainingState(settings=asdict(settings))
     wanted = asdict(settings)
     changed = sorted(k for k in wanted if state.settings.get(k) != wanted[k])
-    if changed == ["transformer_steps"] and state.phase != "done" and (
-            state.phase == "vae" or settings.transformer_steps > state.step):
-        # A shorter or longer transformer phase: the learning-rate schedule follows the new count from
-        # here on (before the transformer starts, the run is the same as one started with that count).
+    if changed == ["transformer_steps"] and (state.phase == "vae" or settings.transformer_steps > state.step):
+        # A shorter or longer transformer phase (a finished run continues): the learning-rate schedule
+        # follows the new count from here on (before the transformer starts, the run is the same as
+        # one started with that count).
+        if state.phase == "done":
+            state.phase = "transformer"
         if state.phase == "transformer":
             state.settings.setdefault("schedule_changes", []).append(
                 {"at_step": state.step, "transformer_steps": settings.transformer_steps})

@@ -101,5 +101,9 @@ def test_a_stopped_run_can_be_shortened_or_lengthened_and_says_so(tmp_path):
     state = load_state(tmp_path / "checkpoints")
     assert len(state.transformer_losses) == 4
     assert state.settings["schedule_changes"] == [{"at_step": 1, "transformer_steps": 4}]
-    with pytest.raises(UserError, match="other settings"):  # a finished run cannot be lengthened
-        train_demo_model(tmp_path, TrainSettings(**{**TINY_RUN.__dict__, "transformer_steps": 6}), NoBar)
+    train_demo_model(tmp_path, TrainSettings(**{**TINY_RUN.__dict__, "transformer_steps": 5}), NoBar)  # continued
+    state = load_state(tmp_path / "checkpoints")
+    assert (state.phase, len(state.transformer_losses)) == ("done", 5)
+    assert state.settings["schedule_changes"][-1] == {"at_step": 4, "transformer_steps": 5}
+    with pytest.raises(UserError, match="other settings"):  # a finished run cannot be shortened
+        train_demo_model(tmp_path, TrainSettings(**{**TINY_RUN.__dict__, "transformer_steps": 2}), NoBar)
