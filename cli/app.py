@@ -24,6 +24,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "detect-vital-layers": ("cli.detect_command",
                             "find the vital layers of a FLUX-architecture model by bypassing each block in turn"),
     "bench": ("cli.bench_command", "measure per-step and whole-edit time and peak memory against stock FluxPipeline"),
+    "train-demo-model": ("cli.train_demo_command",
+                         "train the small demo model on the synthetic shapes world (hours on a CPU; never in CI)"),
 }
 
 

@@ -21,7 +21,6 @@ from core.prompts import check_prompt
 from core.session.autosave import Autosave
 from core.session.export import export_node
 from core.session.session_editing import DEFAULT_METHOD, EditSession
-from core.stable_flow import MAX_SEQUENCE_LENGTH
 from core.vital_layers import parse_vital_layers
 
 
@@ -47,7 +46,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--height", type=int, default=1024, help="generated image height")
     parser.add_argument("--width", type=int, default=1024, help="generated image width")
     parser.add_argument("--max-pixels", type=int, default=DEFAULT_MAX_PIXELS, help="pixel budget for photos")
-    parser.add_argument("--max-sequence-length", type=int, default=MAX_SEQUENCE_LENGTH)
+    parser.add_argument("--max-sequence-length", type=int, default=None,
+                        help="T5 text tokens per prompt (default: the model\'s own, 512 for FLUX, 32 for the demo)")
     parser.add_argument("--vital-layers", default=None, help="global block indices to inject (default: the model's)")
     parser.add_argument("--latent-cache-gb", type=float, default=DEFAULT_LATENT_CACHE_BYTES / 1000**3,
                         help="size cap of the disk cache of photo inversions (default %(default)g GB)")
@@ -93,6 +93,8 @@ def run(args: argparse.Namespace) -> int:
         model = load_model(model_spec_from_args(args))
         apply_speed_arguments(model, args)
         engine = cached_engine(model, cache_bytes_from_gb(args.latent_cache_gb))
+        if options["max_sequence_length"] is None:
+            options["max_sequence_length"] = model.text_tokens
         edits = list(args.edits)
         if args.prompt is not None:
             session.start_generated(engine, args.prompt, [edits.pop(0)], height=args.height, width=args.width,

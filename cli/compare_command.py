@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
 
@@ -18,7 +19,6 @@ from core.images import DEFAULT_MAX_PIXELS, load_image, resize_to_working_size
 from core.methods import METHODS, get_method
 from core.methods.base import EditRequest
 from core.model_loading import load_model
-from core.stable_flow import MAX_SEQUENCE_LENGTH
 
 
 
@@ -33,7 +33,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--steps", type=int, default=None, help="steps for every method (default: each method's own)")
     parser.add_argument("--max-pixels", type=int, default=DEFAULT_MAX_PIXELS, help="pixel budget for the photo")
-    parser.add_argument("--max-sequence-length", type=int, default=MAX_SEQUENCE_LENGTH)
+    parser.add_argument("--max-sequence-length", type=int, default=None,
+                        help="T5 text tokens per prompt (default: the model\'s own, 512 for FLUX, 32 for the demo)")
     add_model_arguments(parser)
 
 
@@ -76,6 +77,8 @@ def run(args: argparse.Namespace) -> int:
         validate_request(request)
     check_output_folder(args.output)
     engine = Engine(load_model(model_spec_from_args(args)))
+    requests = [request if request.max_sequence_length is not None
+                else replace(request, max_sequence_length=engine.model.text_tokens) for request in requests]
     recipe = {"model": engine.model.model_id, "prompts": list(args.prompts), "seed": args.seed,
               "source_image": args.input_image.name}
     save_png(photo, args.output / "source.png")

@@ -51,7 +51,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     selection.add_argument("--threshold", type=float, default=None, metavar="T",
                            help="choose the layers whose vitality (1 - mean similarity) is above T")
     parser.add_argument("--metric-model", default=DEFAULT_METRIC_MODEL,
-                        help="DINOv2 model: Hugging Face id, local folder, or tiny-random (default: %(default)s)")
+                        help="DINOv2 model: Hugging Face id, local folder, tiny-random, or demo-vae (the demo "
+                             "model's VAE latents, offline) (default: %(default)s)")
     parser.add_argument("--batch-size", type=int, default=1, help="prompts per transformer call (default: %(default)s)")
     parser.add_argument("--save-images", type=Path, default=None, metavar="DIR",
                         help="write DIR/p{i}/full.png and DIR/p{i}/layer{l:02d}.png")

@@ -18,7 +18,6 @@ from core.size_rules import check_pixel_budget
 from core.method_defaults import (
     GENERATED_GUIDANCE,
     GENERATED_STEPS,
-    MAX_SEQUENCE_LENGTH,
     NUDGING,
     REAL_EDIT_GUIDANCE,
     REAL_STEPS,
@@ -37,7 +36,7 @@ METHOD_OPTIONS: dict[str, tuple[str, ...]] = {
     "flowedit": ("steps", "n_max", "n_min", "n_avg", "source_guidance", "target_guidance"),
     "flowalign": ("steps", "zeta", "source_guidance", "target_guidance", "true_cfg", "reverse"),
     "sdedit": ("steps", "strength", "guidance"),
-    "dual": ("steps", "inversion_guidance", "target_guidance", "nudging"),
+    "dual": ("steps", "inversion_guidance", "target_guidance", "nudging", "inversion_prompt"),
 }
 ALL_METHOD_OPTIONS = tuple(dict.fromkeys(name for names in METHOD_OPTIONS.values() for name in names))
 
@@ -59,7 +58,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--height", type=int, default=1024, help="generated image height")
     parser.add_argument("--width", type=int, default=1024, help="generated image width")
     parser.add_argument("--max-pixels", type=int, default=DEFAULT_MAX_PIXELS, help="pixel budget for photos")
-    parser.add_argument("--max-sequence-length", type=int, default=MAX_SEQUENCE_LENGTH)
+    parser.add_argument("--max-sequence-length", type=int, default=None,
+                        help="T5 text tokens per prompt (default: the model\'s own, 512 for FLUX, 32 for the demo)")
     parser.add_argument("--mask", type=Path, default=None, metavar="PATH",
                         help="edit only where this black-and-white image is white (the photo's size or its working "
                              "size); every other pixel keeps the photo's own value")
@@ -111,9 +111,13 @@ def _add_method_arguments(parser: argparse.ArgumentParser) -> None:
                        help="[flowalign] then edit the result back with the prompts swapped and print PSNR and "
                             "mean absolute error against the original")
     group.add_argument("--strength", type=float, default=None,
-                       help=f"[sdedit] how far to noise the source, in (0, 1] (default {defaults.SDEDIT_STRENGTH})")
+                       help=f"[sdedit] fraction of the steps to run, in (0, 1], as in diffusers' img2img "
+                            f"(default {defaults.SDEDIT_STRENGTH})")
     group.add_argument("--inversion-guidance", type=float, default=None,
                        help=f"[dual] guidance of the inversion (default {defaults.DUAL_INVERSION_GUIDANCE})")
+    group.add_argument("--inversion-prompt", choices=defaults.DUAL_INVERSION_PROMPTS, default=None,
+                       help=f"[dual] invert with the source prompt or the empty prompt "
+                            f"(default {defaults.DUAL_INVERSION_PROMPT})")
 
 
 def check_method_options(args: argparse.Namespace) -> None:
@@ -200,12 +204,14 @@ def run(args: argparse.Namespace) -> int:
     if is_auto(args.prompts[0]) and request.image is None:
         raise ParameterError("'auto' describes a photo: give --input-image, or write the prompt of the image to "
                              "generate")
+    check_output_folder(args.output)
+    model = load_model(model_spec_from_args(args), EditShape.of_request(request))
+    if request.max_sequence_length is None:
+        request = dataclasses.replace(request, max_sequence_length=model.text_tokens)
     if args.preview:
         from core.preview_mode import preview_request
 
         request = preview_request(request)
-    check_output_folder(args.output)
-    model = load_model(model_spec_from_args(args), EditShape.of_request(request))
     apply_speed_arguments(model, args)
     if is_auto(args.prompts[0]):  # the captioning model loads after the editing model
         args.prompts[0] = describe_photo(args, request.image, model.device)

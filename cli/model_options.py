@@ -23,7 +23,8 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     """--model, --device, --dtype, memory modes and the token options (with the research script's spellings)."""
     group = parser.add_argument_group("model")
     group.add_argument("--model", default=DEFAULT_MODEL_ID,
-                       help="Hugging Face id, local diffusers folder, or tiny-random (default: %(default)s)")
+                       help="Hugging Face id, local diffusers folder, demo (the trained demo model) or tiny-random "
+                            "(default: %(default)s)")
     group.add_argument("--revision", default=None, help="model revision (branch, tag or commit)")
     group.add_argument("--device", choices=DEVICE_CHOICES, default="auto")
     group.add_argument("--dtype", choices=DTYPE_CHOICES, default="auto",

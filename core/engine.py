@@ -7,6 +7,7 @@ inputs and show the one line a :class:`~core.errors.ParameterError` carries.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Optional
 
 from core.errors import ParameterError, device_memory_guard
@@ -43,8 +44,9 @@ def validate_request(request: EditRequest) -> dict:
         request.source is None or request.source_image.size != (request.source.width, request.source.height)
     ):
         raise ParameterError("a source picture goes with a known result of the same size")
-    msl = request.max_sequence_length
-    if isinstance(msl, bool) or not isinstance(msl, int) or not 1 <= msl <= MAX_SEQUENCE_LENGTH_LIMIT:
+    msl = request.max_sequence_length  # None: the model's own (resolved by the engine)
+    if msl is not None and (isinstance(msl, bool) or not isinstance(msl, int) or
+                            not 1 <= msl <= MAX_SEQUENCE_LENGTH_LIMIT):
         raise ParameterError(f"max sequence length must be between 1 and {MAX_SEQUENCE_LENGTH_LIMIT} (got {msl})")
     check_seed(request.seed)
     if request.image is not None:
@@ -69,9 +71,15 @@ class Engine:
         self.model = model
         self.inversion_store = inversion_store
 
+    def with_model_defaults(self, request: EditRequest) -> EditRequest:
+        """``request`` with what it leaves to the model filled in (its text length)."""
+        if request.max_sequence_length is None:
+            return dataclasses.replace(request, max_sequence_length=self.model.text_tokens)
+        return request
+
     def validate(self, request: EditRequest) -> dict:
         """Check prompts and parameters without running anything; returns the resolved params."""
-        params = validate_request(request)
+        params = validate_request(self.with_model_defaults(request))
         if request.vital_layers is not None:
             validate_vital_layers(request.vital_layers, self.model.layout)
         return params
@@ -80,6 +88,7 @@ class Engine:
         """Validate, then run the request's method; running out of device memory raises
         :class:`~core.errors.OutOfMemoryError`. A masked edit's images are composited over the
         kept pixels (ALGORITHMS.md section 5), so outside the mask they are those pixels exactly."""
+        request = self.with_model_defaults(request)
         self.validate(request)
         with device_memory_guard():
             result = get_method(request.method).run(self.model, request, control or JobControl(), self.inversion_store)

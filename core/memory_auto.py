@@ -71,7 +71,8 @@ class EditShape:
             height, width = request.source.height, request.source.width
         else:
             height, width = request.height, request.width
-        return cls(height, width, 1 + len(request.target_prompts), request.max_sequence_length)
+        # No text length yet means the model's own: at most FLUX's 512, an upper bound for the estimate.
+        return cls(height, width, 1 + len(request.target_prompts), request.max_sequence_length or 512)
 
 
 @dataclass(frozen=True)

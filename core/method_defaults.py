@@ -40,3 +40,6 @@ DUAL_STEPS = 28
 DUAL_INVERSION_GUIDANCE = 1.0
 DUAL_TARGET_GUIDANCE = 3.5
 DUAL_NUDGING = 1.0
+# "empty" inverts with the empty prompt: the dual baseline of the FlowEdit and FlowAlign papers
+DUAL_INVERSION_PROMPTS = ("source", "empty")
+DUAL_INVERSION_PROMPT = "source"

@@ -80,6 +80,11 @@ class FluxModel:
         return block_layout(self.pipeline.transformer)
 
     @property
+    def text_tokens(self) -> int:
+        """T5 tokens prompts are encoded to by default: the tokenizer's length (512 for FLUX, 32 for the demo)."""
+        return max(1, min(512, int(self.pipeline.tokenizer_2.model_max_length)))
+
+    @property
     def vae_scale_factor(self) -> int:
         """Pixels per unpacked latent cell along each side (8 for FLUX)."""
         return self.pipeline.vae_scale_factor

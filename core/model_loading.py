@@ -1,4 +1,4 @@
-"""Loading a FLUX-architecture pipeline: a Hugging Face id, a local folder, or tiny-random."""
+"""Loading a FLUX-architecture pipeline: a Hugging Face id, a local folder, the trained demo, or tiny-random."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import torch
 from core.cache_keys import folder_fingerprint
 from core.devices import WEIGHT_CHOICES, MemoryMode, resolve_device, resolve_dtype
 from core.errors import ModelLoadError, ParameterError
+from core.demo_model.shipped import DEMO_MODEL_ID, demo_model_folder
 from core.fp8_weights import check_fp8_device, transformer_to_fp8
 from core.memory_auto import EditShape, Placement, card_memory, choose_placement
 from core.text_encoder_placement import offload_text_encoders_between_prompts
@@ -178,6 +179,8 @@ def load_model(spec: ModelSpec, shape: Optional[EditShape] = None) -> FluxModel:
         # Built straight on the device: a 12B-parameter model would not fit twice.
         build_on = device if spec.memory_mode is MemoryMode.NONE else torch.device("cpu")
         pipeline = build_random_flux_pipeline(FLUX_DEV_SIZE, device=build_on, dtype=dtype)
+    elif model == DEMO_MODEL_ID:
+        pipeline = _load_pretrained(str(demo_model_folder()), dtype, spec, is_local=True)
     elif _looks_like_path(model):
         path = Path(model).expanduser()
         _check_local_folder(path)

@@ -13,6 +13,7 @@ import torch
 from PIL import Image
 
 from core.errors import ModelLoadError
+from core.demo_model.vae_metric import DEMO_VAE_METRIC_ID
 from core.tiny_dinov2 import TINY_METRIC_ID, build_tiny_dinov2
 
 DEFAULT_METRIC_MODEL = "facebook/dinov2-giant"
@@ -55,6 +56,10 @@ def load_metric_model(
     Raises :class:`ModelLoadError` with a one-line reason. ``hf_token`` is used for the
     download only.
     """
+    if name == DEMO_VAE_METRIC_ID:  # offline metric for the demo model (core/demo_model/vae_metric.py)
+        from core.demo_model.vae_metric import load_demo_vae_embedder
+
+        return load_demo_vae_embedder(device, dtype)
     if name == TINY_METRIC_ID:
         model, processor = build_tiny_dinov2()
         return ImageEmbedder(model, processor, TINY_METRIC_ID, device, dtype)

@@ -41,11 +41,11 @@ _WORDS = (
 ).split()
 
 
-def _build_tokenizer(bos: bool, max_length: int) -> PreTrainedTokenizerFast:
+def _build_tokenizer(bos: bool, max_length: int, extra_words: tuple[str, ...] = ()) -> PreTrainedTokenizerFast:
     """A WordPiece tokenizer: known words are one token, anything else is spelled out."""
     special = ["[PAD]", "[UNK]", "[BOS]", "[EOS]"]
     chars = list(string.ascii_lowercase + string.digits + string.punctuation)
-    vocab_list = special + list(dict.fromkeys(_WORDS)) + chars + ["##" + c for c in chars]
+    vocab_list = special + list(dict.fromkeys(_WORDS + list(extra_words))) + chars + ["##" + c for c in chars]
     vocab = {token: index for index, token in enumerate(vocab_list)}
     tokenizer = Tokenizer(models.WordPiece(vocab=vocab, unk_token="[UNK]", max_input_chars_per_word=100))
     tokenizer.normalizer = normalizers.Sequence([normalizers.NFKC(), normalizers.Lowercase()])
@@ -76,9 +76,11 @@ class RandomFluxSize:
     rope_axes: tuple[int, int, int]
     t5_width: int
     clip_width: int
-    vae_channels: tuple[int, int, int, int]
+    vae_channels: tuple[int, ...]
     vae_layers_per_block: int
     vae_groups: int
+    extra_words: tuple[str, ...] = ()  # words the tokenizers keep whole, beyond the shared vocabulary
+    vae_sample_size: int = 0  # 0: 64 for toy widths, 1024 otherwise
 
 
 TINY_SIZE = RandomFluxSize(TINY_NUM_DOUBLE_BLOCKS, TINY_NUM_SINGLE_BLOCKS, 2, 16, (4, 6, 6), _TEXT_WIDTH,
@@ -97,8 +99,8 @@ def build_random_flux_pipeline(
     size: RandomFluxSize, seed: int = 0, device: str | torch.device = "cpu", dtype: torch.dtype = torch.float32
 ) -> FluxPipeline:
     """A FluxPipeline of the given size with random weights, built on ``device`` in ``dtype``."""
-    clip_tokenizer = _build_tokenizer(bos=True, max_length=_CLIP_MAX_LENGTH)
-    t5_tokenizer = _build_tokenizer(bos=False, max_length=_T5_MAX_LENGTH)
+    clip_tokenizer = _build_tokenizer(bos=True, max_length=_CLIP_MAX_LENGTH, extra_words=size.extra_words)
+    t5_tokenizer = _build_tokenizer(bos=False, max_length=_T5_MAX_LENGTH, extra_words=size.extra_words)
     vocab_size = len(clip_tokenizer)
     tiny_text = size.clip_width <= 64
 
@@ -151,13 +153,13 @@ def build_random_flux_pipeline(
             vae = AutoencoderKL(
                 in_channels=3,
                 out_channels=3,
-                down_block_types=("DownEncoderBlock2D",) * 4,
-                up_block_types=("UpDecoderBlock2D",) * 4,
+                down_block_types=("DownEncoderBlock2D",) * len(size.vae_channels),
+                up_block_types=("UpDecoderBlock2D",) * len(size.vae_channels),
                 block_out_channels=size.vae_channels,
                 layers_per_block=size.vae_layers_per_block,
                 latent_channels=16,
                 norm_num_groups=size.vae_groups,
-                sample_size=64 if tiny_text else 1024,
+                sample_size=size.vae_sample_size or (64 if tiny_text else 1024),
                 scaling_factor=0.3611,
                 shift_factor=0.1159,
                 use_quant_conv=False,

@@ -103,7 +103,7 @@ def detection_parameters(model: FluxModel, embedder: ImageEmbedder, settings: De
         "num_double": layout.num_double,
         "num_single": layout.num_single,
         "metric_model": embedder.model_id,
-        "embedding": EMBEDDING,
+        "embedding": getattr(embedder, "embedding", EMBEDDING),
         "prompts": list(settings.prompts),
         "seed": settings.seed,
         "steps": settings.steps,

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.demo_model.shipped import DEMO_IMAGE_SIZE, DEMO_MODEL_ID, DEMO_TEXT_TOKENS
 from core.errors import UserError
 from core.size_rules import MAX_SIDE, SIZE_MULTIPLE
 from gui.edit_settings import DEFAULT_MAX_SEQUENCE_LENGTH, DEFAULT_SIZE, EditSettings
@@ -193,6 +194,13 @@ class EditPanel(QWidget):
         self.set_start_kind("generated")
 
     # -- configuration -------------------------------------------------------------------
+    def use_model_defaults(self, model: str) -> None:
+        """Size and text tokens for a newly chosen model: 64x64 and 32 tokens for the demo, FLUX's otherwise."""
+        demo = model == DEMO_MODEL_ID
+        self.max_sequence_length.setValue(DEMO_TEXT_TOKENS if demo else DEFAULT_MAX_SEQUENCE_LENGTH)
+        for box in (self.width_box, self.height_box):
+            box.setValue(DEMO_IMAGE_SIZE if demo else DEFAULT_SIZE)
+
     def set_catalog(self, catalog: MethodCatalog) -> None:
         """Offer the engine's methods; the first (Stable Flow) is selected."""
         self._catalog = catalog

@@ -98,6 +98,8 @@ class MainWindow(QMainWindow):
 
         self.edit_panel = EditPanel(self.settings.default_steps, self)
         self.edit_panel.resolver = controller.resolved_params
+        if self.settings.model:
+            self.edit_panel.use_model_defaults(self.settings.model)
         self.history_panel = HistoryPanel(self.thumbnails, self)
         self.prompt_panel = PromptHistoryPanel(controller.prompts, self)
         self.status = EditorStatusBar(self)
@@ -173,7 +175,7 @@ class MainWindow(QMainWindow):
         self._refresh_view(structure=True)
         if not self.settings.model:
             self.notice_bar.show_message(
-                "No model is set up yet, so nothing can be edited. Choose one (the tiny demo model needs no "
+                "No model is set up yet, so nothing can be edited. Choose one (the demo model needs no "
                 "download).", (("Set up model…", self.open_model_setup),))
             if self.offer_model_setup:
                 self.open_model_setup()
@@ -451,6 +453,7 @@ class MainWindow(QMainWindow):
 
     def _model_chosen(self, dialog: ModelSetupDialog) -> None:
         self.controller.set_model(dialog.chosen_model(), dialog.hf_token())
+        self.edit_panel.use_model_defaults(dialog.chosen_model())
         self.notice_bar.hide()
 
     def retheme(self) -> None:

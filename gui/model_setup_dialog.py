@@ -1,4 +1,4 @@
-"""Choosing the model: FLUX.1-dev (token + licence), FLUX.1-schnell, a local folder, or the tiny demo."""
+"""Choosing the model: FLUX.1-dev (token + licence), FLUX.1-schnell, a local folder, or the trained demo."""
 
 from __future__ import annotations
 
@@ -25,7 +25,8 @@ from PySide6.QtWidgets import (
 from core.captioning import DEFAULT_CAPTION_MODEL
 from gui.caption_model_row import CaptionModelRow
 from gui.model_download import ModelDownload, is_cached
-from gui.settings import TINY_MODEL
+from core.demo_model.shipped import DEMO_MODEL_ID, demo_model_folder
+from core.errors import ModelLoadError
 
 GB = 1000**3
 
@@ -50,9 +51,10 @@ OPTIONS = (
                 "Faster and Apache-2.0 licensed, no token needed. About 34 GB to download."),
     ModelOption("local", "A local folder", None,
                 "A FLUX model saved in diffusers format (a folder with model_index.json)."),
-    ModelOption("tiny", "Tiny demo model", TINY_MODEL,
-                "Built in, nothing to download: random weights, so results look like noise. "
-                "For trying the editor on any computer."),
+    ModelOption("demo", "Demo model", DEMO_MODEL_ID,
+                "Comes with the app, nothing to download, runs on any computer: a small FLUX-architecture model "
+                "trained on a world of coloured shapes (64x64 pixels). Open a photo from resources/samples and "
+                "change a colour, a shape or the background."),
 )
 
 
@@ -164,11 +166,11 @@ class ModelSetupDialog(QDialog):
         return next(option for option in OPTIONS if self._radios[option.key].isChecked())
 
     def select(self, key: str) -> None:
-        """Select an option by key (dev, schnell, local, tiny)."""
+        """Select an option by key (dev, schnell, local, demo)."""
         self._radios[key].setChecked(True)
 
     def chosen_model(self) -> str:
-        """What to load: a Hugging Face id, a folder, or tiny-random."""
+        """What to load: a Hugging Face id, a folder, or demo."""
         option = self.option()
         return option.repo_id if option.repo_id is not None else self.folder.text().strip()
 
@@ -181,14 +183,18 @@ class ModelSetupDialog(QDialog):
         downloading = self._download is not None
         ready, message = self._readiness(option)
         self.status.setText(message)
-        downloadable = option.repo_id not in (None, TINY_MODEL)
+        downloadable = option.repo_id not in (None, DEMO_MODEL_ID)
         self.download_button.setVisible(downloadable and not downloading)
         self.download_button.setEnabled(not (option.needs_token and not self.token.text().strip()))
         self.button_box.button(QDialogButtonBox.StandardButton.Ok).setEnabled(ready and not downloading)
 
     def _readiness(self, option: ModelOption) -> tuple[bool, str]:
-        if option.repo_id == TINY_MODEL:
-            return True, "Ready: the tiny model is built in."
+        if option.repo_id == DEMO_MODEL_ID:
+            try:
+                demo_model_folder()
+            except ModelLoadError as error:
+                return False, str(error)
+            return True, "Ready: the demo model comes with the app."
         if option.repo_id is None:
             path = Path(self.folder.text().strip()).expanduser()
             if not self.folder.text().strip():

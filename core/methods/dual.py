@@ -1,6 +1,10 @@
 """ODE inversion ("dual", ALGORITHMS.md section 3): invert the source with the source prompt,
 then sample from the inverted noise with the target prompt, no injection. The classic
-baseline the other methods are compared with."""
+baseline the other methods are compared with.
+
+``inversion_prompt="empty"`` inverts with the empty prompt instead: the "dual" baseline of
+the FlowEdit and FlowAlign papers, which assume no caption of the photo.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from typing import Any, Optional
 from core import method_defaults as defaults
 from core.cached_inversion import cached_inversion
 from core.latent_mask import LatentBlend
+from core.errors import ParameterError
 from core.methods.base import EditRequest, EditResult, InversionStore
 from core.methods.common import Source, edit_result, euler_sample, prepare_source, trajectory_of
 from core.methods.params import merge_params, require_int, require_non_negative, require_positive
@@ -20,6 +25,8 @@ STEPS = defaults.DUAL_STEPS
 INVERSION_GUIDANCE = defaults.DUAL_INVERSION_GUIDANCE
 TARGET_GUIDANCE = defaults.DUAL_TARGET_GUIDANCE
 NUDGING = defaults.DUAL_NUDGING  # no nudging: the plain baseline
+INVERSION_PROMPTS = defaults.DUAL_INVERSION_PROMPTS
+INVERSION_PROMPT = defaults.DUAL_INVERSION_PROMPT
 
 
 class DualMethod:
@@ -28,17 +35,21 @@ class DualMethod:
     name = "dual"
 
     def defaults(self, request: EditRequest) -> dict[str, Any]:
-        """28 steps, inversion guidance 1, target guidance 3.5 (FLUX's default), no nudging."""
+        """28 steps, inversion guidance 1, target guidance 3.5 (FLUX's default), no nudging, source-prompt inversion."""
         return {"steps": STEPS, "inversion_guidance": INVERSION_GUIDANCE, "target_guidance": TARGET_GUIDANCE,
-                "nudging": NUDGING}
+                "nudging": NUDGING, "inversion_prompt": INVERSION_PROMPT}
 
     def resolve_params(self, request: EditRequest) -> dict[str, Any]:
-        """Merge and validate: steps >= 1, guidance not negative, nudging positive."""
+        """Merge and validate: steps >= 1, guidance not negative, nudging positive, inversion prompt known."""
         params = merge_params(self.defaults(request), request.params, self.name)
         require_int(params, "steps", 1)
         for name in ("inversion_guidance", "target_guidance"):
             params[name] = require_non_negative(params, name)
         params["nudging"] = require_positive(params, "nudging")
+        if params["inversion_prompt"] not in INVERSION_PROMPTS:
+            raise ParameterError(
+                f"inversion prompt must be one of {', '.join(INVERSION_PROMPTS)} (got {params['inversion_prompt']!r})"
+            )
         return params
 
     def run(
@@ -66,7 +77,8 @@ class DualMethod:
     def _inversion(self, model: FluxModel, request: EditRequest, source: Source, params: dict[str, Any],
                    control: JobControl, store: Optional[InversionStore]) -> Trajectory:
         """The inversion of ``x_src``; a photo's is looked up in and kept in ``store``."""
+        prompt = "" if params["inversion_prompt"] == "empty" else request.source_prompt
         return cached_inversion(model, store, request.image, lambda: source.latent, height=source.height,
-                                width=source.width, prompt=request.source_prompt, steps=params["steps"],
+                                width=source.width, prompt=prompt, steps=params["steps"],
                                 nudging=params["nudging"], guidance=params["inversion_guidance"],
                                 max_sequence_length=request.max_sequence_length, control=control)

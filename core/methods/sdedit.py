@@ -1,5 +1,9 @@
 """SDEdit (ALGORITHMS.md section 3): noise the source part of the way, then sample plainly
-with the target prompt."""
+with the target prompt.
+
+``strength`` is the fraction of the steps that run, as in diffusers' img2img pipelines
+(FluxImg2ImgPipeline): 0.8 of 28 steps skips the first int(28 - 22.4) = 5 and runs 23.
+"""
 
 from __future__ import annotations
 
@@ -23,9 +27,9 @@ STRENGTH = defaults.SDEDIT_STRENGTH
 GUIDANCE = defaults.SDEDIT_GUIDANCE
 
 
-def first_step(schedule: Schedule, strength: float) -> int:
-    """The first step ``i`` with ``s_i <= strength`` (N when the strength is below every level)."""
-    return int((schedule.sigmas > strength).sum())
+def first_step(steps: int, strength: float) -> int:
+    """The step SDEdit starts at: ``int(steps - steps * strength)``, as diffusers' img2img ``get_timesteps``."""
+    return int(max(steps - min(steps * strength, steps), 0))
 
 
 @torch.no_grad()
@@ -44,7 +48,7 @@ def sdedit(
     control: Optional[JobControl] = None,
     blend: Optional[LatentBlend] = None,
 ) -> tuple[list[torch.Tensor], Schedule, int]:
-    """Sample every target prompt from ``(1 - s_i) x_src + s_i e`` at the first ``s_i <= strength``.
+    """Sample every target prompt from ``(1 - s_i) x_src + s_i e`` at ``i = first_step(steps, strength)``.
 
     ``e`` is the shared seeded noise; with a ``blend`` (a mask) the rows take the source
     noised with that same ``e`` outside the mask after every step. Returns the sampling history (latents at levels i..N,
@@ -53,7 +57,7 @@ def sdedit(
     control = control or JobControl()
     count = len(target_prompts)
     schedule = model.schedule(steps, height, width)
-    start_index = first_step(schedule, strength)
+    start_index = first_step(steps, strength)
     sigma = float(schedule.sigmas[start_index])
     noise = shared_noise(seed, x_src.shape[1], model.latent_channels, model.device, model.dtype).float()
     x_src = x_src.to(device=model.device, dtype=torch.float32)

@@ -33,7 +33,7 @@ def photo(tmp_path):
         ("sdedit", ["--steps", "4", "--strength", "0.5", "--guidance", "2"],
          {"steps": 4, "strength": 0.5, "guidance": 2.0}),
         ("dual", ["--steps", "3", "--inversion-guidance", "0", "--target-guidance", "2", "--nudging", "1.1"],
-         {"steps": 3, "inversion_guidance": 0.0, "target_guidance": 2.0, "nudging": 1.1}),
+         {"steps": 3, "inversion_guidance": 0.0, "target_guidance": 2.0, "nudging": 1.1, "inversion_prompt": "source"}),
     ],
 )
 def test_each_method_edits_a_photo_with_its_own_options(tmp_path, photo, capsys, method, options, params):

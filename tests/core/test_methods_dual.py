@@ -62,3 +62,28 @@ def test_the_result_trajectory_is_edited_again_without_inversion(tiny_model):
                                    source=first.trajectories[0], max_sequence_length=SEQ))
     assert tiny_model.transformer_calls - calls == 5  # the replayed edit only
     assert again.source_trajectory is first.trajectories[0]
+
+
+def test_empty_prompt_inversion_inverts_with_the_empty_prompt_and_is_stored_apart(tiny_model):
+    photo, x_src = photo_latent(tiny_model, seed=7)
+    s = tiny_model.schedule(5, HEIGHT, WIDTH).sigmas
+    z = x_src
+    for k in range(4, -1, -1):
+        z = z + (s[k] - s[k + 1]) * velocity(tiny_model, z, s[k], "", 1.0)
+    store = DictStore()
+    engine = Engine(tiny_model, store)
+    empty = engine.run(_request(photo, inversion_prompt="empty"))
+    close(empty.source_trajectory.latents[0], z[0])
+    source = engine.run(_request(photo))
+    assert len(store.entries) == 2
+    assert not torch.equal(empty.trajectories[0].latents[-1], source.trajectories[0].latents[-1])
+
+
+def test_an_unknown_inversion_prompt_is_refused_in_one_line(tiny_model):
+    import pytest
+
+    from core.errors import ParameterError
+
+    photo, _ = photo_latent(tiny_model)
+    with pytest.raises(ParameterError, match="inversion prompt must be one of source, empty"):
+        Engine(tiny_model).run(_request(photo, inversion_prompt="caption"))

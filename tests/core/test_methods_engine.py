@@ -112,7 +112,8 @@ def test_defaults_are_the_documented_ones(tiny_model):
                      "target_guidance": 5.5},
         "flowalign": {"steps": 28, "zeta": 0.01, "source_guidance": 1.5, "target_guidance": 5.5, "true_cfg": None},
         "sdedit": {"steps": 28, "strength": 0.8, "guidance": 3.5},
-        "dual": {"steps": 28, "inversion_guidance": 1.0, "target_guidance": 3.5, "nudging": 1.0},
+        "dual": {"steps": 28, "inversion_guidance": 1.0, "target_guidance": 3.5, "nudging": 1.0,
+                 "inversion_prompt": "source"},
     }
     fewer_steps = engine.validate(EditRequest(method="flowedit", source_prompt=SOURCE, target_prompts=(TARGET,),
                                               params={"steps": 14}))

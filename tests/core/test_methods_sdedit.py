@@ -16,7 +16,7 @@ TARGET = "a photo of a cat"
 def test_update_rule_matches_a_step_by_step_reference(tiny_model, strength):
     _, x_src = photo_latent(tiny_model)
     s = tiny_model.schedule(8, HEIGHT, WIDTH).sigmas
-    start = next(i for i in range(9) if s[i] <= strength)
+    start = int(8 - 8 * strength)  # diffusers' img2img: the last strength * steps steps run
     e = torch.randn((x_src.shape[1], 64), generator=torch.Generator("cpu").manual_seed(6), dtype=torch.float32)
     x = (1 - s[start]) * x_src + s[start] * e
     for i in range(start, 8):
@@ -27,6 +27,22 @@ def test_update_rule_matches_a_step_by_step_reference(tiny_model, strength):
     assert first == start and 0 < start < 8
     assert tiny_model.transformer_calls - calls == 8 - start
     close(history[-1].float(), x)
+
+
+@pytest.mark.parametrize(("steps", "strength", "start"), [(28, 0.8, 5), (28, 0.5, 14), (50, 0.75, 12), (4, 1.0, 0)])
+def test_strength_is_a_fraction_of_the_steps_like_diffusers_img2img(steps, strength, start):
+    from diffusers import FluxImg2ImgPipeline
+
+    from core.methods.sdedit import first_step
+
+    # FluxImg2ImgPipeline.get_timesteps only reads the scheduler's order and timesteps.
+    class Scheduler:
+        order = 1
+        timesteps = list(range(steps))
+
+    probe = type("Probe", (), {"scheduler": Scheduler()})()
+    timesteps, remaining = FluxImg2ImgPipeline.get_timesteps(probe, steps, strength, "cpu")
+    assert first_step(steps, strength) == start == steps - remaining
 
 
 def test_strength_one_equals_plain_generation_from_the_same_noise(tiny_model):
@@ -49,5 +65,6 @@ def test_strength_one_equals_plain_generation_from_the_same_noise(tiny_model):
 def test_partial_strength_has_no_full_trajectory(tiny_model):
     photo, _ = photo_latent(tiny_model)
     result = Engine(tiny_model).run(EditRequest(method="sdedit", source_prompt="a photo", target_prompts=(TARGET,),
-                                                image=photo, params={"steps": 4}, max_sequence_length=SEQ))
-    assert result.trajectories == [None] and result.params == {"steps": 4, "strength": 0.8, "guidance": 3.5}
+                                                image=photo, params={"steps": 5}, max_sequence_length=SEQ))
+    # 0.8 of 5 steps skips int(5 - 4) = 1 step, so no full noise-to-clean trajectory exists
+    assert result.trajectories == [None] and result.params == {"steps": 5, "strength": 0.8, "guidance": 3.5}

@@ -1,0 +1,254 @@
+"""Training the demo model: the VAE first, then the transformer, resumable at any step.
+
+Everything is drawn from one seed: the initial weights, the scenes of every step and the
+noise of every step (each step seeds its own generator), so an interrupted run resumes
+to the same result. The output folder gets ``checkpoints/``, ``loss.png``,
+``training.json`` and, at the end, ``model/``: a diffusers folder that loads with
+FluxPipeline.from_pretrained.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable
+
+import torch
+from diffusers import FluxPipeline
+
+from core.atomic import atomic_write_text
+from core.demo_model.architecture import build_untrained_demo_pipeline
+from core.demo_model.batches import TRANSFORMER_SCENES, VAE_SCENES, captions_with_dropout, scenes_for_step, scenes_to_pixels
+from core.demo_model.checkpoints import TrainingState, load_module, load_state, save_checkpoint
+from core.demo_model.flow_matching import noisy_and_target, sample_timesteps, shift_mu
+from core.demo_model.loss_curve import write_loss_curve
+from core.demo_model.shipped import DEMO_TEXT_TOKENS
+from core.errors import UserError
+from core.latents import image_position_ids, pack
+
+KL_WEIGHT = 1e-6
+CAPTION_DROPOUT = 0.1
+GUIDANCE_RANGE = (1.0, 5.0)  # the transformer's guidance input sees this range; the demo model is not distilled
+LATENT_STAT_BATCHES = 16
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """What a run trains; a resumed run must use the same settings."""
+
+    seed: int = 0
+    vae_steps: int = 2000
+    vae_batch: int = 8
+    vae_lr: float = 1e-3
+    transformer_steps: int = 8000
+    transformer_batch: int = 16
+    transformer_lr: float = 8e-4
+    warmup: int = 100
+    checkpoint_every: int = 200
+
+
+ProgressFactory = Callable[[str, int, int], object]  # (description, total, initial) -> tqdm-like bar
+
+
+def learning_rate(base: float, step: int, total: int, warmup: int) -> float:
+    """Linear warm-up, then cosine decay to a tenth of ``base``."""
+    if step < warmup:
+        return base * (step + 1) / warmup
+    progress = (step - warmup) / max(1, total - warmup)
+    return base * (0.1 + 0.9 * 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress))))
+
+
+_PHASE_STREAMS = {"vae": 1, "transformer": 2}
+
+
+def _generator(seed: int, phase: str, step: int) -> torch.Generator:
+    """The noise generator of one step: a function of seed, phase and step only, so resuming repeats it."""
+    return torch.Generator("cpu").manual_seed((seed * 4 + _PHASE_STREAMS[phase]) * 1_000_000_007 + step)
+
+
+def _adam(module: torch.nn.Module, lr: float) -> torch.optim.AdamW:
+    return torch.optim.AdamW([p for p in module.parameters() if p.requires_grad], lr=lr, weight_decay=0.0)
+
+
+def _vae_step(pipeline: FluxPipeline, optimizer, settings: TrainSettings, step: int) -> float:
+    vae = pipeline.vae
+    generator = _generator(settings.seed, "vae", step)
+    pixels = scenes_to_pixels(scenes_for_step(settings.seed, VAE_SCENES, step, settings.vae_batch))
+    posterior = vae.encode(pixels).latent_dist
+    latent = posterior.mean + posterior.std * torch.randn(posterior.mean.shape, generator=generator)
+    decoded = vae.decode(latent).sample
+    loss = (decoded - pixels).abs().mean() + ((decoded - pixels) ** 2).mean() + KL_WEIGHT * posterior.kl().mean()
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(vae.parameters(), 1.0)
+    optimizer.step()
+    return float(loss.detach())
+
+
+@torch.no_grad()
+def _latent_statistics(pipeline: FluxPipeline, settings: TrainSettings) -> tuple[float, float]:
+    """Mean and 1/std of the VAE's latents over held scenes: FLUX's shift_factor and scaling_factor."""
+    latents = [
+        pipeline.vae.encode(scenes_to_pixels(scenes_for_step(settings.seed, VAE_SCENES + 50_000_000, index, 32))).latent_dist.mean
+        for index in range(LATENT_STAT_BATCHES)
+    ]
+    stacked = torch.cat(latents)
+    return float(stacked.mean()), float(1.0 / stacked.std())
+
+
+def _transformer_step(pipeline: FluxPipeline, optimizer, settings: TrainSettings, state: TrainingState,
+                      mu: float, img_ids: torch.Tensor) -> float:
+    generator = _generator(settings.seed, "transformer", state.step)
+    scenes = scenes_for_step(settings.seed, TRANSFORMER_SCENES, state.step, settings.transformer_batch)
+    with torch.no_grad():
+        posterior = pipeline.vae.encode(scenes_to_pixels(scenes)).latent_dist
+        latent = posterior.mean + posterior.std * torch.randn(posterior.mean.shape, generator=generator)
+        clean = pack((latent - state.latent_shift) * state.latent_scale)
+        prompts = captions_with_dropout(scenes, generator, CAPTION_DROPOUT)
+        embeds, pooled, txt_ids = pipeline.encode_prompt(
+            prompt=prompts, prompt_2=None, device="cpu", max_sequence_length=DEMO_TEXT_TOKENS
+        )
+    t = sample_timesteps(len(scenes), mu, generator)
+    noisy, target = noisy_and_target(clean, t, generator)
+    low, high = GUIDANCE_RANGE
+    guidance = low + (high - low) * torch.rand(len(scenes), generator=generator)
+    prediction = pipeline.transformer(
+        hidden_states=noisy, timestep=t, guidance=guidance, pooled_projections=pooled,
+        encoder_hidden_states=embeds, txt_ids=txt_ids, img_ids=img_ids, return_dict=False,
+    )[0]
+    loss = ((prediction - target) ** 2).mean()
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(pipeline.transformer.parameters(), 1.0)
+    optimizer.step()
+    return float(loss.detach())
+
+
+def _apply_latent_statistics(pipeline: FluxPipeline, state: TrainingState) -> None:
+    pipeline.vae.register_to_config(shift_factor=state.latent_shift, scaling_factor=state.latent_scale)
+
+
+def _write_summary(output: Path, state: TrainingState) -> None:
+    def tail_mean(values: list[float]) -> float | None:
+        tail = values[-100:]
+        return sum(tail) / len(tail) if tail else None
+
+    summary = {
+        "settings": state.settings, "phase": state.phase, "elapsed_s": round(state.elapsed_s, 1),
+        "final_vae_loss": tail_mean(state.vae_losses), "final_transformer_loss": tail_mean(state.transformer_losses),
+        "latent_shift": state.latent_shift, "latent_scale": state.latent_scale,
+    }
+    atomic_write_text(output / "training.json", json.dumps(summary, indent=2))
+    write_loss_curve(output / "loss.png", state.vae_losses, state.transformer_losses)
+
+
+def _resume_or_start(folder: Path, settings: TrainSettings) -> TrainingState:
+    state = load_state(folder)
+    if state is None:
+        return TrainingState(settings=asdict(settings))
+    wanted = asdict(settings)
+    changed = sorted(k for k in wanted if state.settings.get(k) != wanted[k])
+    if changed == ["transformer_steps"] and (state.phase == "vae" or settings.transformer_steps > state.step):
+        # A shorter or longer transformer phase (a finished run continues): the learning-rate schedule
+        # follows the new count from here on (before the transformer starts, the run is the same as
+        # one started with that count).
+        if state.phase == "done":
+            state.phase = "transformer"
+        if state.phase == "transformer":
+            state.settings.setdefault("schedule_changes", []).append(
+                {"at_step": state.step, "transformer_steps": settings.transformer_steps})
+        state.settings["transformer_steps"] = settings.transformer_steps
+    elif changed:
+        raise UserError(
+            f"{folder.parent} holds a run with other settings ({', '.join(changed)}): "
+            "pass the same options to resume it, or choose a new --output"
+        )
+    return state
+
+
+def train_demo_model(output: Path, settings: TrainSettings, progress: ProgressFactory) -> Path:
+    """Train (or resume) into ``output``; returns the finished model folder. Ctrl-C saves a checkpoint."""
+    torch.manual_seed(settings.seed)
+    checkpoints = output / "checkpoints"
+    state = _resume_or_start(checkpoints, settings)
+    pipeline = build_untrained_demo_pipeline(settings.seed)
+    for module in (pipeline.text_encoder, pipeline.text_encoder_2):
+        module.requires_grad_(False)
+    vae_opt = _adam(pipeline.vae, settings.vae_lr)
+    transformer_opt = _adam(pipeline.transformer, settings.transformer_lr)
+    if state.step or state.phase != "vae":
+        load_module(checkpoints, "vae", pipeline.vae, vae_opt if state.phase == "vae" else None)
+    if state.phase in ("transformer", "done") and (state.step or state.phase == "done"):
+        load_module(checkpoints, "transformer", pipeline.transformer, transformer_opt if state.phase != "done" else None)
+
+    started = time.monotonic() - state.elapsed_s
+
+    def checkpoint() -> None:
+        state.elapsed_s = time.monotonic() - started
+        modules = {"vae": (pipeline.vae, vae_opt if state.phase == "vae" else None)}
+        if state.phase != "vae":
+            modules["transformer"] = (pipeline.transformer, transformer_opt if state.phase == "transformer" else None)
+        save_checkpoint(checkpoints, state, modules)
+        _write_summary(output, state)
+
+    def run_phase(name: str, total: int, base_lr: float, optimizer, losses: list[float], step: Callable[[], float]) -> None:
+        bar = progress(name, total, state.step)
+        while state.step < total:
+            for group in optimizer.param_groups:
+                group["lr"] = learning_rate(base_lr, state.step, total, settings.warmup)
+            losses.append(step())
+            state.step += 1
+            bar.update(1)
+            bar.set_postfix(loss=f"{losses[-1]:.4f}")
+            if state.step % settings.checkpoint_every == 0:
+                checkpoint()
+        bar.close()
+
+    try:
+        if state.phase == "vae":
+            pipeline.vae.train()
+            run_phase("VAE", settings.vae_steps, settings.vae_lr, vae_opt, state.vae_losses,
+                      lambda: _vae_step(pipeline, vae_opt, settings, state.step))
+            pipeline.vae.eval()
+            state.latent_shift, state.latent_scale = _latent_statistics(pipeline, settings)
+            state.phase, state.step = "transformer", 0
+            checkpoint()
+        pipeline.vae.eval().requires_grad_(False)
+        if state.phase == "transformer":
+            pipeline.transformer.train()
+            mu = shift_mu(64, pipeline.scheduler.config)
+            img_ids = image_position_ids(64, 64, pipeline.vae_scale_factor, "cpu", torch.float32)
+            run_phase("transformer", settings.transformer_steps, settings.transformer_lr, transformer_opt,
+                      state.transformer_losses,
+                      lambda: _transformer_step(pipeline, transformer_opt, settings, state, mu, img_ids))
+            state.phase = "done"
+            checkpoint()
+    except KeyboardInterrupt:
+        checkpoint()
+        raise
+    _write_summary(output, state)
+    return _save_model(pipeline, state, output / "model")
+
+
+def _save_model(pipeline: FluxPipeline, state: TrainingState, model_dir: Path) -> Path:
+    pipeline.transformer.eval()
+    pipeline.vae.eval()
+    _apply_latent_statistics(pipeline, state)
+    pipeline.tokenizer_2.model_max_length = DEMO_TEXT_TOKENS  # so the engine encodes prompts as in training
+    pipeline.save_pretrained(str(model_dir), safe_serialization=True)
+    return model_dir
+
+
+def export_checkpoint(output: Path) -> Path:
+    """Write ``output/model`` from the latest checkpoint of a run (a partly trained model, to try it early)."""
+    checkpoints = output / "checkpoints"
+    state = load_state(checkpoints)
+    if state is None or state.phase == "vae":
+        raise UserError(f"{output} has no transformer checkpoint yet: export after the VAE phase has finished")
+    pipeline = build_untrained_demo_pipeline(int(state.settings.get("seed", 0)))
+    load_module(checkpoints, "vae", pipeline.vae, None)
+    load_module(checkpoints, "transformer", pipeline.transformer, None)
+    return _save_model(pipeline, state, output / "model")

@@ -1,0 +1,1 @@
+"""The demo world: simple flat-shape scenes with captions and ground-truth masks (ALGORITHMS.md section 6)."""

