@@ -29,7 +29,8 @@ EXPECTED = [
                           "true_cfg": None}),
     ("sdedit", PHOTO, {"steps": 28, "strength": 0.8, "guidance": 3.5}),
     # ODE inversion: no nudging, inversion guidance 1, FLUX's target guidance.
-    ("dual", PHOTO, {"steps": 28, "inversion_guidance": 1.0, "target_guidance": 3.5, "nudging": 1.0}),
+    ("dual", PHOTO, {"steps": 28, "inversion_guidance": 1.0, "target_guidance": 3.5, "nudging": 1.0,
+              "inversion_prompt": "source"}),
 ]
 
 
