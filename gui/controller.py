@@ -11,7 +11,7 @@ imported the engine, so nothing here imports torch before the window shows.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Optional
 
@@ -297,7 +297,9 @@ class EditorController(QObject):
 
     def _remember_file(self, path: str | Path) -> None:
         self.settings.add_recent_file(path)
-        save_settings(self.settings)
+        snapshot = replace(self.settings, recent_files=list(self.settings.recent_files))
+        # Written on the file thread: its fsync can take tens of milliseconds on a busy disk.
+        self.files.run("Saving the recent files…", lambda: save_settings(snapshot), lambda _result, _error: None)
 
     def save_project(self, path: str | Path) -> bool:
         """Save the session as a project off the UI thread; ``saved(path, ok)`` follows, and on

@@ -36,7 +36,7 @@ def gentle_pixel_memory() -> Iterator[None]:
     try:
         yield
     finally:
-        for keep in range(core.get_blocks_max(), previous - 1, -1):
+        for keep in range(core.get_stats()["blocks_cached"] - 1, previous - 1, -1):
             core.clear_cache(keep)
             time.sleep(BLOCK_RELEASE_PAUSE_S)
         core.set_blocks_max(previous)

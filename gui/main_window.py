@@ -403,7 +403,8 @@ class MainWindow(QMainWindow):
         start = self._start_folder() / f"{self._suggested_stem(node_id)}.png"
         path, _ = QFileDialog.getSaveFileName(self, "Export the image", str(start), EXPORT_FILTER)
         if path:
-            self.controller.export_node(node_id, path)
+            self.controller.export_node(node_id, path, original_size=self.settings.export_original_size,
+                                        quality=self.settings.export_quality)
 
     def open_settings(self) -> None:
         """Show the settings dialog; apply and save on OK."""
