@@ -23,6 +23,7 @@ from gui.autosave_prewrite import prewrite_results
 from gui.edit_settings import EditSettings
 from gui.engine_host import EngineHost
 from gui.file_jobs import FileJobs
+from gui.images import tree_thumbnails
 from gui.error_messages import describe_error
 from gui.eta import JobProgress, describe_progress, plan_phases
 from gui.jobs import CacheChoice, EditJob, LoadModelJob, ModelChoice
@@ -76,6 +77,7 @@ class EditorController(QObject):
         self.prompts = prompts or PromptHistory()
         self.undo_stack = QUndoStack(self)
         self.files = FileJobs(self)
+        self.prepared_thumbnails: dict = {}  # a just-opened session's thumbnails, made on the file thread
         self._saving = 0  # project saves running: finished results wait for them (the tree is being read)
         self._deferred_results: list[Any] = []
         self.session = None
@@ -209,17 +211,22 @@ class EditorController(QObject):
             self._install_session(make(), unsaved)
             return
 
-        def then(session, error: Optional[BaseException]) -> None:
+        def make_with_thumbnails():
+            session = make()
+            return session, tree_thumbnails(session.tree)
+
+        def then(made, error: Optional[BaseException]) -> None:
             if error is not None:
                 self.error.emit(describe_error(error))
                 self.opened.emit(str(path), False)
                 return
+            session, self.prepared_thumbnails = made
             self._install_session(session, unsaved)
             if recent:
                 self._remember_file(path)
             self.opened.emit(str(path), True)
 
-        self.files.run(what, make, then)
+        self.files.run(what, make_with_thumbnails, then)
 
     def _install_session(self, session, unsaved: bool) -> None:
         if self.session is not None:

@@ -169,6 +169,8 @@ class MainWindow(QMainWindow):
 
     def _on_session_replaced(self) -> None:
         self.thumbnails.clear()
+        self.thumbnails.add_prepared(self.controller.prepared_thumbnails)
+        self.controller.prepared_thumbnails = {}
         self._pixmaps.clear()
         self._shown_current = None
         self.project_path = None
