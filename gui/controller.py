@@ -11,7 +11,7 @@ imported the engine, so nothing here imports torch before the window shows.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Optional
 
@@ -23,6 +23,7 @@ from gui.autosave_prewrite import prewrite_results
 from gui.edit_settings import EditSettings
 from gui.engine_host import EngineHost
 from gui.file_jobs import FileJobs
+from gui.images import tree_thumbnails
 from gui.error_messages import describe_error
 from gui.eta import JobProgress, describe_progress, plan_phases
 from gui.jobs import CacheChoice, EditJob, LoadModelJob, ModelChoice
@@ -77,6 +78,7 @@ class EditorController(QObject):
         self.prompts = prompts or PromptHistory()
         self.undo_stack = QUndoStack(self)
         self.files = FileJobs(self)
+        self.prepared_thumbnails: dict = {}  # a just-opened session's thumbnails, made on the file thread
         self._saving = 0  # project saves running: finished results wait for them (the tree is being read)
         self._deferred_results: list[Any] = []
         self.session = None
@@ -213,17 +215,22 @@ class EditorController(QObject):
             self._install_session(make(), unsaved)
             return
 
-        def then(session, error: Optional[BaseException]) -> None:
+        def make_with_thumbnails():
+            session = make()
+            return session, tree_thumbnails(session.tree)
+
+        def then(made, error: Optional[BaseException]) -> None:
             if error is not None:
                 self.error.emit(describe_error(error))
                 self.opened.emit(str(path), False)
                 return
+            session, self.prepared_thumbnails = made
             self._install_session(session, unsaved)
             if recent:
                 self._remember_file(path)
             self.opened.emit(str(path), True)
 
-        self.files.run(what, make, then)
+        self.files.run(what, make_with_thumbnails, then)
 
     def _install_session(self, session, unsaved: bool) -> None:
         if self.session is not None:
@@ -303,7 +310,9 @@ class EditorController(QObject):
 
     def _remember_file(self, path: str | Path) -> None:
         self.settings.add_recent_file(path)
-        save_settings(self.settings)
+        snapshot = replace(self.settings, recent_files=list(self.settings.recent_files))
+        # Written on the file thread: its fsync can take tens of milliseconds on a busy disk.
+        self.files.run("Saving the recent files…", lambda: save_settings(snapshot), lambda _result, _error: None)
 
     def save_project(self, path: str | Path) -> bool:
         """Save the session as a project off the UI thread; ``saved(path, ok)`` follows, and on

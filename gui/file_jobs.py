@@ -3,43 +3,16 @@
 The engine worker may be busy with an edit for minutes, so files get a second, small
 thread. A task is a plain function; its return value or exception comes back to the UI
 thread, where the callback given with it runs. Tasks run one at a time, in order.
-
-Freeing a huge image (a 12000x9000 photo is 430 MB of pixels) returns its memory to the
-system while holding Python's lock, which froze the window for 100-300 ms at a time. During
-a task Pillow keeps freed pixel blocks instead (its block cache); afterwards they are given
-back one block at a time, with the lock released between blocks.
 """
 
 from __future__ import annotations
 
 import itertools
-import time
-from contextlib import contextmanager
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Callable, Optional
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 SHUTDOWN_WAIT_MS = 60_000
-# Pillow's pixel blocks are 16 MB: up to 4 GB stays cached while a task runs.
-CACHED_BLOCKS = 256
-BLOCK_RELEASE_PAUSE_S = 0.002
-
-
-@contextmanager
-def gentle_pixel_memory() -> Iterator[None]:
-    """Keep freed Pillow pixel blocks while the body runs; then free them one by one."""
-    from PIL import Image
-
-    core = Image.core
-    previous = core.get_blocks_max()
-    core.set_blocks_max(max(previous, CACHED_BLOCKS))
-    try:
-        yield
-    finally:
-        for keep in range(core.get_blocks_max(), previous - 1, -1):
-            core.clear_cache(keep)
-            time.sleep(BLOCK_RELEASE_PAUSE_S)
-        core.set_blocks_max(previous)
 
 
 class _FileWorker(QObject):
@@ -50,8 +23,7 @@ class _FileWorker(QObject):
     @Slot(int, object)
     def run(self, task_id: int, task: Callable[[], Any]) -> None:
         try:
-            with gentle_pixel_memory():
-                result = task()
+            result = task()
         except BaseException as error:  # noqa: BLE001 (handed to the UI thread's callback)
             self.done.emit(task_id, None, error)
         else:
@@ -87,8 +59,7 @@ class FileJobs(QObject):
         """Run ``task()`` on the file thread; ``then(result, error)`` runs on the UI thread after."""
         task_id = next(self._ids)
         self._pending[task_id] = (what, then)
-        if len(self._pending) == 1:
-            self.busy_changed.emit(True, what)
+        self.busy_changed.emit(True, what)  # the newest work is what the user just asked for
         self._submit.emit(task_id, task)
         return task_id
 
@@ -99,7 +70,7 @@ class FileJobs(QObject):
             then(result, error)
         finally:
             if self._pending:
-                self.busy_changed.emit(True, next(iter(self._pending.values()))[0])
+                self.busy_changed.emit(True, list(self._pending.values())[-1][0])
             else:
                 self.busy_changed.emit(False, "")
 

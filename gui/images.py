@@ -20,22 +20,39 @@ def to_pixmap(image: Image.Image) -> QPixmap:
     return QPixmap.fromImage(to_qimage(image))
 
 
+def thumbnail_image(image: Image.Image, size: int = THUMBNAIL_SIZE) -> QImage:
+    """``image`` scaled to at most ``size`` on each side, aspect kept (safe off the UI thread)."""
+    small = image.copy()
+    small.thumbnail((size, size), Image.Resampling.LANCZOS)
+    return to_qimage(small)
+
+
+def tree_thumbnails(tree, size: int = THUMBNAIL_SIZE) -> dict[str, QImage]:
+    """Thumbnails of every node of ``tree`` (made on the file thread when a project opens)."""
+    return {node.id: thumbnail_image(tree.image(node.id), size) for node in tree.nodes()}
+
+
 class ThumbnailCache:
     """Thumbnails of tree nodes, made once per node (a node's image never changes)."""
 
     def __init__(self, size: int = THUMBNAIL_SIZE) -> None:
         self.size = size
         self._pixmaps: dict[str, QPixmap] = {}
+        self._prepared: dict[str, QImage] = {}
 
     def get(self, tree, node_id: str) -> QPixmap:
         """The thumbnail of node ``node_id``, aspect kept, at most ``size`` on each side."""
         pixmap = self._pixmaps.get(node_id)
         if pixmap is None:
-            small = tree.image(node_id).copy()
-            small.thumbnail((self.size, self.size), Image.Resampling.LANCZOS)
-            pixmap = self._pixmaps[node_id] = to_pixmap(small)
+            image = self._prepared.pop(node_id, None) or thumbnail_image(tree.image(node_id), self.size)
+            pixmap = self._pixmaps[node_id] = QPixmap.fromImage(image)
         return pixmap
+
+    def add_prepared(self, images: dict[str, QImage]) -> None:
+        """Use thumbnails made ahead, off the UI thread (a freshly opened project's)."""
+        self._prepared.update(images)
 
     def clear(self) -> None:
         """Forget every thumbnail (a new session)."""
         self._pixmaps.clear()
+        self._prepared.clear()

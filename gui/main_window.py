@@ -189,6 +189,8 @@ class MainWindow(QMainWindow):
 
     def _on_session_replaced(self) -> None:
         self.thumbnails.clear()
+        self.thumbnails.add_prepared(self.controller.prepared_thumbnails)
+        self.controller.prepared_thumbnails = {}
         self._pixmaps.clear()
         self._shown_current = None
         self.project_path = None
@@ -429,7 +431,8 @@ class MainWindow(QMainWindow):
         start = self._start_folder() / f"{self._suggested_stem(node_id)}.png"
         path, _ = QFileDialog.getSaveFileName(self, "Export the image", str(start), EXPORT_FILTER)
         if path:
-            self.controller.export_node(node_id, path)
+            self.controller.export_node(node_id, path, original_size=self.settings.export_original_size,
+                                        quality=self.settings.export_quality)
 
     def open_settings(self) -> None:
         """Show the settings dialog; apply and save on OK."""

@@ -40,6 +40,8 @@ class AppSettings:
     cache_size_gb: float = 20.0
     default_steps: int = 0
     caption_model: str = DEFAULT_CAPTION_MODEL  # writes "Describe the image" for a photo opened without one
+    export_quality: int = 95  # JPEG and WebP exports, 1-100
+    export_original_size: bool = True  # export at the opened photo's size (else the working size)
     recent_files: list[str] = field(default_factory=list)
     window_geometry: str = ""
     window_state: str = ""
@@ -72,6 +74,8 @@ def _coerce(data: dict[str, Any]) -> dict[str, Any]:
             value = float(value)
         if type(value) is type(default):
             kept[item.name] = value
+    if not 1 <= kept.get("export_quality", 95) <= 100:
+        del kept["export_quality"]
     if "recent_files" in kept:
         kept["recent_files"] = [str(item) for item in kept["recent_files"] if isinstance(item, str)]
     return kept

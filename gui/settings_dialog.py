@@ -128,6 +128,15 @@ class SettingsDialog(QDialog):
         self.caption_model.setToolTip("The Florence-2 model that describes photos opened without a description: "
                                       "a Hugging Face id or a local folder")
 
+        self.export_quality = QSpinBox(self)
+        self.export_quality.setRange(1, 100)
+        self.export_quality.setValue(settings.export_quality)
+        self.export_quality.setToolTip("JPEG and WebP quality of exported images (PNG is lossless)")
+        self.export_size = QComboBox(self)
+        self.export_size.addItem("The photo's original size", True)
+        self.export_size.addItem("The working size the edit ran at", False)
+        self.export_size.setCurrentIndex(0 if settings.export_original_size else 1)
+
         form = QFormLayout(self)
         form.addRow("Device", self.device)
         form.addRow("Precision", self.precision)
@@ -141,6 +150,8 @@ class SettingsDialog(QDialog):
         form.addRow("Speed", self.compile)
         form.addRow("Attention", self.attention)
         form.addRow("Captioning model", self.caption_model)
+        form.addRow("Export quality", self.export_quality)
+        form.addRow("Export size", self.export_size)
         note = QLabel("Device, precision, weights, memory mode, re-edit memory and speed take effect with the next "
                       "edit (the model reloads).")
         note.setObjectName("hint")
@@ -188,3 +199,5 @@ class SettingsDialog(QDialog):
         settings.compile_transformer = self.compile.isChecked()
         settings.attention_backend = self.attention.currentData()
         settings.caption_model = self.caption_model.text().strip() or DEFAULT_CAPTION_MODEL
+        settings.export_quality = int(self.export_quality.value())
+        settings.export_original_size = bool(self.export_size.currentData())

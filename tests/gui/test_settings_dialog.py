@@ -110,3 +110,40 @@ def test_a_cpu_only_machine_is_offered_only_what_it_has(qtbot, window, monkeypat
     except ParameterError as error:
         message = describe_error(error)
     assert "--device" not in message and "Settings" in message  # the GUI speaks GUI
+
+
+def test_export_quality_and_size_come_from_the_settings(qtbot, window, tmp_path, monkeypatch):
+    from PIL import Image
+    from PySide6.QtWidgets import QFileDialog
+
+    from gui.self_test import sample_photo
+    from tests.gui.helpers import open_file, wait_for
+
+    photo = tmp_path / "big.png"
+    sample_photo(1100).save(photo)  # more than the working size (about a megapixel)
+    assert open_file(window, photo)
+    dialog = SettingsDialog(window.settings, window)
+    dialog.export_quality.setValue(20)
+    dialog.export_size.setCurrentIndex(1)
+    dialog.apply_to(window.settings)
+    assert load_settings().export_quality == 95  # applied, not saved until OK
+    save_settings(window.settings)
+    assert load_settings().export_quality == 20 and load_settings().export_original_size is False
+
+    target = tmp_path / "photo.jpg"
+    asked = []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda *args, **kwargs: asked.append(args[2]) or (str(target), ""))
+    assert wait_for(window.controller.exported, lambda: window.export_current() or True)[1]
+    assert asked[0] == str(tmp_path / "big.png")  # starts in the photo's folder, named after it
+    low = target.stat().st_size
+    window.settings.export_quality = 95
+    assert wait_for(window.controller.exported, lambda: window.export_current() or True)[1]
+    assert target.stat().st_size > low
+    tree = window.controller.tree
+    with Image.open(target) as image:
+        assert image.size == tree.image(tree.root_id).size != (1100, 1100)  # the working size
+    window.settings.export_original_size = True
+    assert wait_for(window.controller.exported, lambda: window.export_current() or True)[1]
+    with Image.open(target) as image:
+        assert image.size == (1100, 1100)

@@ -148,7 +148,7 @@ def test_a_photo_given_on_the_command_line_opens_once_the_engine_is_ready(qtbot,
         qtbot.waitUntil(opening.done, timeout=ENGINE_TIMEOUT_MS)
         assert opening.result() is True
         assert window.controller.tree.node(window.controller.tree.root_id).image_path == str(photo.resolve())
-        assert not window.status.file_label.isVisible()
+        qtbot.waitUntil(lambda: not window.status.file_label.isVisible(), timeout=ENGINE_TIMEOUT_MS)
         assert window.windowTitle().startswith("photo.png")
     finally:
         close_window(window)
