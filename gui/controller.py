@@ -29,7 +29,7 @@ from gui.prompt_history import PromptHistory
 from gui.settings import AppSettings, save_settings
 from gui.undo_commands import OperationCommand
 
-NO_MODEL = "No model chosen yet: choose one in Model ▸ Set up model… (the demo model needs no download)."
+NO_MODEL = "No model chosen yet: choose one in Model ▸ Set up model… (the tiny demo model needs no download)."
 ENGINE_STARTING = "The editing engine is still starting; try again in a moment."
 
 
