@@ -175,7 +175,7 @@ class MainWindow(QMainWindow):
         self._refresh_view(structure=True)
         if not self.settings.model:
             self.notice_bar.show_message(
-                "No model is set up yet, so nothing can be edited. Choose one (the demo model needs no "
+                "No model is set up yet, so nothing can be edited. Choose one (the tiny demo model needs no "
                 "download).", (("Set up model…", self.open_model_setup),))
             if self.offer_model_setup:
                 self.open_model_setup()

@@ -1,4 +1,4 @@
-"""Choosing the model: FLUX.1-dev (token + licence), FLUX.1-schnell, a local folder, or the trained demo."""
+"""Choosing the model: FLUX.1-dev (token + licence), FLUX.1-schnell, a local folder, the trained demo, or tiny-random."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from gui.caption_model_row import CaptionModelRow
 from gui.model_download import ModelDownload, is_cached
 from core.demo_model.shipped import DEMO_MODEL_ID, demo_model_folder
 from core.errors import ModelLoadError
+from gui.settings import TINY_MODEL
 
 GB = 1000**3
 
@@ -55,6 +56,9 @@ OPTIONS = (
                 "Comes with the app, nothing to download, runs on any computer: a small FLUX-architecture model "
                 "trained on a world of coloured shapes (64x64 pixels). Open a photo from resources/samples and "
                 "change a colour, a shape or the background."),
+    ModelOption("tiny", "Tiny random model", TINY_MODEL,
+                "Built in, nothing to download: random weights, so results look like noise. "
+                "For checking that the editor runs on any computer."),
 )
 
 
@@ -166,11 +170,11 @@ class ModelSetupDialog(QDialog):
         return next(option for option in OPTIONS if self._radios[option.key].isChecked())
 
     def select(self, key: str) -> None:
-        """Select an option by key (dev, schnell, local, demo)."""
+        """Select an option by key (dev, schnell, local, demo, tiny)."""
         self._radios[key].setChecked(True)
 
     def chosen_model(self) -> str:
-        """What to load: a Hugging Face id, a folder, or demo."""
+        """What to load: a Hugging Face id, a folder, demo or tiny-random."""
         option = self.option()
         return option.repo_id if option.repo_id is not None else self.folder.text().strip()
 
@@ -183,7 +187,7 @@ class ModelSetupDialog(QDialog):
         downloading = self._download is not None
         ready, message = self._readiness(option)
         self.status.setText(message)
-        downloadable = option.repo_id not in (None, DEMO_MODEL_ID)
+        downloadable = option.repo_id not in (None, DEMO_MODEL_ID, TINY_MODEL)
         self.download_button.setVisible(downloadable and not downloading)
         self.download_button.setEnabled(not (option.needs_token and not self.token.text().strip()))
         self.button_box.button(QDialogButtonBox.StandardButton.Ok).setEnabled(ready and not downloading)
@@ -195,6 +199,8 @@ class ModelSetupDialog(QDialog):
             except ModelLoadError as error:
                 return False, str(error)
             return True, "Ready: the demo model comes with the app."
+        if option.repo_id == TINY_MODEL:
+            return True, "Ready: the tiny model is built in."
         if option.repo_id is None:
             path = Path(self.folder.text().strip()).expanduser()
             if not self.folder.text().strip():

@@ -1,6 +1,6 @@
 """``python main.py --self-test``: the real window and worker, one generated and one photo edit.
 
-Runs offscreen on the shipped demo model in a throw-away app home (the user's settings, history and
+Runs offscreen on the tiny model in a throw-away app home (the user's settings, history and
 caches are untouched), checks that both results reached the history panel, exits 0 on
 success and 1 with one line saying what failed.
 """
@@ -18,17 +18,12 @@ from typing import Optional
 from PIL import Image
 from PySide6.QtCore import qInstallMessageHandler
 
-from core.demo_model.shipped import DEMO_IMAGE_SIZE, DEMO_MODEL_ID, DEMO_TEXT_TOKENS
 from core.paths import HOME_ENV
-from core.resources import resource_path
-from gui.settings import AppSettings
+from gui.settings import TINY_MODEL, AppSettings
 
-SIZE = DEMO_IMAGE_SIZE
+SIZE = 64
 STEPS = 4
-TEXT_TOKENS = DEMO_TEXT_TOKENS
-SAMPLE = "red-circle-blue-square.png"
-SAMPLE_CAPTION = "a big red circle on the left and a small blue square on the right on a yellow background"
-SAMPLE_EDIT = "a big green circle on the left and a small blue square on the right on a yellow background"
+TEXT_TOKENS = 16
 TIMEOUT_S = 300
 # What the offscreen platform says about window-manager features it does not have.
 OFFSCREEN_NOTES = ("propagateSizeHints",)
@@ -103,19 +98,19 @@ async def check_editor(window, folder: Path) -> str:
     await window.controller.ready()
     history = window.history_panel
 
-    fill_edit_panel(window, "a small red star in the middle on a white background",
-                    "a small blue star in the middle on a white background")
+    fill_edit_panel(window, "a photo of a dog on a street", "a photo of a cat on a street")
     generated = await run_edit(window)
     shown = history.node_ids()
     _require(len(generated) == 1 and generated[0] in shown, "the generated edit is not in the history panel")
     _require(len(shown) == 2, f"expected the generated image and its edit in the history, found {len(shown)} rows")
 
-    photo = resource_path("samples", SAMPLE)
+    photo = folder / "photo.png"
+    sample_photo().save(photo)
     window.controller.mark_saved()  # the generated session is not kept: no "save first?" question
     from gui.app import open_file
 
     _require(await open_file(window, photo), "the test photo could not be opened")
-    fill_edit_panel(window, SAMPLE_CAPTION, SAMPLE_EDIT)
+    fill_edit_panel(window, "a photo of a street", "a photo of a street in snow")
     edited = await run_edit(window)
     shown = history.node_ids()
     _require(len(edited) == 1 and edited[0] in shown, "the photo edit is not in the history panel")
@@ -134,7 +129,7 @@ def run_self_test() -> int:
         from gui.app import create_application, create_window, install_event_loop
 
         app = create_application()
-        window = create_window(AppSettings(model=DEMO_MODEL_ID, device="cpu"), offer_model_setup=False)
+        window = create_window(AppSettings(model=TINY_MODEL, device="cpu"), offer_model_setup=False)
         window.show()
         window.controller.start()
         loop = install_event_loop(app)

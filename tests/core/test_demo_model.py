@@ -2,28 +2,40 @@
 photos, and Stable Flow changes a colour while keeping the rest; with injection off the
 preservation check fails, so the check measures something.
 
-Thresholds come from measured numbers (see resources/demo-model/README.md) with the margin
-stated beside each.
+Thresholds come from measured numbers with the margin stated beside each; the module is skipped
+while no weights are shipped.
 """
 
 import pytest
 
 from core.demo_model.batches import HELD_OUT_SCENES
+from core.demo_model.shipped import DEMO_FOLDER
 from core.demo_world.edits import edit_set
 from core.demo_world.metrics import mae_and_psnr, pixels, score_edit
 from core.demo_world.render import render
 from core.engine import Engine
 from core.methods.base import EditRequest
+from core.resources import resource_path
 
 STEPS = 20
 # A fixed small set: the first 6 colour edits of the photo benchmark's held-out range.
 COLOUR_EDITS = [edit for edit in edit_set(3, HELD_OUT_SCENES, 24) if edit.kind == "colour"][:6]
 
-# Measured on these photos (20 steps, CPU float32); each threshold leaves the stated margin.
-RECONSTRUCTION_PSNR_MIN = 0.0  # dB
-ADHERENT_MIN = 0  # of 6 colour edits
-KEPT_MAE_MAX = 0.0  # mean absolute error (0-255) outside the edited object
-NO_INJECTION_KEPT_MAE_MIN = 0.0
+# Measured on the weights of the 3800-step run of 2026-12-01 (20 steps, CPU float32), which are
+# not shipped because they fail the first two bars:
+# - reconstruction PSNR 6.4, 29.0, 32.5 dB; the bar, 20 dB on each, is what a shipped model must reach;
+# - Stable Flow: 0 of 6 colour edits adherent (the bar is the issue's "most": 4 of 6); kept-region
+#   MAE 2.5, so the bar 5.0 leaves a 2x margin;
+# - no injection: kept-region MAE 16.2, so the bar 8.0 leaves a 2x margin the other way.
+RECONSTRUCTION_PSNR_MIN = 20.0  # dB
+ADHERENT_MIN = 4  # of 6 colour edits
+KEPT_MAE_MAX = 5.0  # mean absolute error (0-255) outside the edited object
+NO_INJECTION_KEPT_MAE_MIN = 8.0
+
+pytestmark = pytest.mark.skipif(
+    not (resource_path(DEMO_FOLDER) / "model_index.json").is_file(),
+    reason="the demo model's weights are not in resources/demo-model/ (README: Demo model, how to train them)",
+)
 
 
 @pytest.fixture(scope="module")

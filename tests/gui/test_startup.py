@@ -12,7 +12,6 @@ import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
-from core.demo_model.shipped import DEMO_MODEL_ID
 from core.paths import HOME_ENV
 from core.session.autosave import OWNER, Autosave
 from core.session.session_editing import EditSession
@@ -67,14 +66,12 @@ def test_model_setup_offline_download_fails_plainly_then_the_tiny_model_loads(qt
         assert not dialog.button_box.button(dialog.button_box.StandardButton.Ok).isEnabled()
 
         dialog.select("dev")
-        dialog.select("demo")
+        dialog.select("tiny")
         assert dialog.button_box.button(dialog.button_box.StandardButton.Ok).isEnabled()
         with qtbot.waitSignal(window.controller.model_status, timeout=60_000,
-                              check_params_cb=lambda text: text.startswith(DEMO_MODEL_ID)):
+                              check_params_cb=lambda text: text.startswith(TINY_MODEL)):
             dialog.accept()
-        assert load_settings().model == DEMO_MODEL_ID
-        # the demo model works at its training size and text length
-        assert window.edit_panel.max_sequence_length.value() == 32 and window.edit_panel.width_box.value() == 64
+        assert load_settings().model == TINY_MODEL
         assert "hf_not_a_real_token" not in settings_path().read_text(encoding="utf-8")
         assert not window.notice_bar.isVisible()
     finally:
