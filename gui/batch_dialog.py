@@ -43,6 +43,7 @@ class BatchDialog(QDialog):
         self.setObjectName("batchDialog")
         self.controller = controller
         self.node_id = node_id
+        self._tree = controller.tree  # this chain, even if another photo is opened meanwhile
         self.job_id: Optional[int] = None
         self.report = None
         self._relay = PhotoRelay(self)
@@ -137,7 +138,7 @@ class BatchDialog(QDialog):
             raise ParameterError("choose the folder of photos first")
         mode, text = self.describe.currentIndex(), self.describe_text.text().strip()
         template = {DESCRIBE_CHAIN: None, DESCRIBE_TEMPLATE: text, DESCRIBE_FILE: None, DESCRIBE_AUTO: AUTO}[mode]
-        recipe = recipe_from_chain(self.controller.tree, self.node_id, source=template)
+        recipe = recipe_from_chain(self._tree, self.node_id, source=template)
         sidecar = read_sidecar(text) if mode == DESCRIBE_FILE else None
         sources = SourcePrompts(recipe.source if mode != DESCRIBE_FILE else None, sidecar,
                                 captioner_id=self.controller.settings.caption_model)

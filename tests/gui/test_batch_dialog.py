@@ -56,6 +56,10 @@ def test_apply_a_chain_to_a_folder_cancel_and_resume(qtbot, window, tmp_path):
     out = tmp_path / "shoot" / "edited"
     assert (out / "p0-1.png").exists() and not (out / "p2-1.png").exists()
 
+    # Another photo opened meanwhile does not change the chain being applied.
+    window.controller.undo_stack.setClean()  # no "discard unsaved changes?" question
+    open_photo(window, tmp_path, "other.png")
+    assert window.controller.tree.node(window.controller.tree.root_id).image_path.endswith("other.png")
     # Resume: the first photo is not edited again; the gallery shows the three results.
     with qtbot.waitSignal(window.controller.host.finished, timeout=BATCH_TIMEOUT_MS):
         qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
