@@ -154,11 +154,3 @@ class ParamForm(QWidget):
                     editor.widget.setToolTip(forced[name])
         finally:
             self._writing = False
-
-    def set_enabled_param(self, name: str, enabled: bool, tooltip: str = "") -> None:
-        """Enable or disable one parameter's widget."""
-        widget = self.widgets.get(name)
-        if widget is not None:
-            widget.setEnabled(enabled)
-            if tooltip:
-                widget.setToolTip(tooltip)
