@@ -57,7 +57,7 @@ def test_apply_a_chain_to_a_folder_cancel_and_resume(qtbot, window, tmp_path):
     assert (out / "p0-1.png").exists() and not (out / "p2-1.png").exists()
 
     # Another photo opened meanwhile does not change the chain being applied.
-    window.controller.undo_stack.setClean()  # no "discard unsaved changes?" question
+    window.controller.mark_saved()  # no "save changes first?" question
     open_photo(window, tmp_path, "other.png")
     assert window.controller.tree.node(window.controller.tree.root_id).image_path.endswith("other.png")
     # Resume: the first photo is not edited again; the gallery shows the three results.
