@@ -76,7 +76,8 @@ def _add_method_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--n-avg", type=int, default=None,
                        help=f"[flowedit] noise draws averaged per step (default {flowedit.N_AVG})")
     group.add_argument("--source-guidance", type=float, default=None,
-                       help=f"[flowedit, flowalign] guidance of the source prompt (default {flowedit.SOURCE_GUIDANCE})")
+                       help=f"[flowedit, flowalign] guidance of the source prompt (default flowedit: "
+                            f"{flowedit.SOURCE_GUIDANCE}, flowalign: {flowalign.SOURCE_GUIDANCE})")
     group.add_argument("--target-guidance", type=float, default=None,
                        help=f"[flowedit, flowalign, dual] guidance of the edit prompts (default "
                             f"{flowedit.TARGET_GUIDANCE}; dual: {dual.TARGET_GUIDANCE})")
