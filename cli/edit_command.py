@@ -94,8 +94,8 @@ def _add_method_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--n-avg", type=int, default=None,
                        help=f"[flowedit] noise draws averaged per step (default {defaults.FLOWEDIT_N_AVG})")
     group.add_argument("--source-guidance", type=float, default=None,
-                       help="[flowedit, flowalign] guidance of the source prompt (default "
-                            f"{defaults.FLOWEDIT_SOURCE_GUIDANCE})")
+                       help=f"[flowedit, flowalign] guidance of the source prompt (default flowedit: "
+                            f"{defaults.FLOWEDIT_SOURCE_GUIDANCE}, flowalign: {defaults.FLOWALIGN_SOURCE_GUIDANCE})")
     group.add_argument("--target-guidance", type=float, default=None,
                        help=f"[flowedit, flowalign, dual] guidance of the edit prompts (default "
                             f"{defaults.FLOWEDIT_TARGET_GUIDANCE}; dual: {defaults.DUAL_TARGET_GUIDANCE})")

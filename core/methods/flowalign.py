@@ -18,7 +18,7 @@ from core.progress import JobControl
 
 STEPS = defaults.FLOWALIGN_STEPS
 ZETA = defaults.FLOWALIGN_ZETA
-SOURCE_GUIDANCE = defaults.FLOWALIGN_SOURCE_GUIDANCE  # FlowEdit's pair, see core/method_defaults.py
+SOURCE_GUIDANCE = defaults.FLOWALIGN_SOURCE_GUIDANCE  # see core/method_defaults.py
 TARGET_GUIDANCE = defaults.FLOWALIGN_TARGET_GUIDANCE
 
 
@@ -87,7 +87,7 @@ class FlowAlignMethod:
     name = "flowalign"
 
     def defaults(self, request: EditRequest) -> dict[str, Any]:
-        """28 steps, zeta 0.01, guidance 1.5 (source) and 5.5 (target), true CFG off."""
+        """28 steps, zeta 0.01, guidance 1.0 (source) and 5.5 (target), true CFG off."""
         return {"steps": STEPS, "zeta": ZETA, "source_guidance": SOURCE_GUIDANCE,
                 "target_guidance": TARGET_GUIDANCE, "true_cfg": None}
 

@@ -29,7 +29,7 @@ def photo(tmp_path):
                       "--target-guidance", "4"],
          {"steps": 4, "n_max": 3, "n_min": 1, "n_avg": 2, "source_guidance": 1.0, "target_guidance": 4.0}),
         ("flowalign", ["--steps", "3", "--zeta", "0.1", "--target-guidance", "4", "--true-cfg", "2"],
-         {"steps": 3, "zeta": 0.1, "source_guidance": 1.5, "target_guidance": 4.0, "true_cfg": 2.0}),
+         {"steps": 3, "zeta": 0.1, "source_guidance": 1.0, "target_guidance": 4.0, "true_cfg": 2.0}),
         ("sdedit", ["--steps", "4", "--strength", "0.5", "--guidance", "2"],
          {"steps": 4, "strength": 0.5, "guidance": 2.0}),
         ("dual", ["--steps", "3", "--inversion-guidance", "0", "--target-guidance", "2", "--nudging", "1.1"],

@@ -25,7 +25,7 @@ EXPECTED = [
     # Section 3: FlowEdit's FLUX defaults.
     ("flowedit", PHOTO, {"steps": 28, "n_max": 24, "n_min": 0, "n_avg": 1, "source_guidance": 1.5,
                          "target_guidance": 5.5}),
-    ("flowalign", PHOTO, {"steps": 28, "zeta": 0.01, "source_guidance": 1.5, "target_guidance": 5.5,
+    ("flowalign", PHOTO, {"steps": 28, "zeta": 0.01, "source_guidance": 1.0, "target_guidance": 5.5,
                           "true_cfg": None}),
     ("sdedit", PHOTO, {"steps": 28, "strength": 0.8, "guidance": 3.5}),
     # ODE inversion: no nudging, inversion guidance 1, FLUX's target guidance.

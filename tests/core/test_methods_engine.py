@@ -110,7 +110,7 @@ def test_defaults_are_the_documented_ones(tiny_model):
     assert resolved == {
         "flowedit": {"steps": 28, "n_max": 24, "n_min": 0, "n_avg": 1, "source_guidance": 1.5,
                      "target_guidance": 5.5},
-        "flowalign": {"steps": 28, "zeta": 0.01, "source_guidance": 1.5, "target_guidance": 5.5, "true_cfg": None},
+        "flowalign": {"steps": 28, "zeta": 0.01, "source_guidance": 1.0, "target_guidance": 5.5, "true_cfg": None},
         "sdedit": {"steps": 28, "strength": 0.8, "guidance": 3.5},
         "dual": {"steps": 28, "inversion_guidance": 1.0, "target_guidance": 3.5, "nudging": 1.0,
                  "inversion_prompt": "source"},
