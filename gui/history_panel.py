@@ -64,6 +64,7 @@ class HistoryPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tree_widget)
         self._items: dict[str, QTreeWidgetItem] = {}
+        self._bold_id: Optional[str] = None  # the row shown in bold (the current node)
         self._rebuilding = False
 
     def rebuild(self, tree, undone: frozenset = frozenset()) -> None:
@@ -77,6 +78,7 @@ class HistoryPanel(QWidget):
     def _fill(self, tree, undone: frozenset) -> None:
         self.tree_widget.clear()
         self._items.clear()
+        self._bold_id = None  # new rows start in the normal weight
         if tree is None:
             return
         for node in tree.nodes():
@@ -97,10 +99,14 @@ class HistoryPanel(QWidget):
 
     def show_current(self, node_id: Optional[str]) -> None:
         """Mark ``node_id`` as current (bold and selected) without emitting a click."""
-        for item_id, item in self._items.items():
-            font = item.font(0)
-            font.setWeight(QFont.Weight.Bold if item_id == node_id else QFont.Weight.Normal)
-            item.setFont(0, font)
+        # Only the old and the new current row change: a big tree's rows are not all touched.
+        for item_id in {self._bold_id, node_id} - {None}:
+            marked = self._items.get(item_id)
+            if marked is not None:
+                font = marked.font(0)
+                font.setWeight(QFont.Weight.Bold if item_id == node_id else QFont.Weight.Normal)
+                marked.setFont(0, font)
+        self._bold_id = node_id
         item = self._items.get(node_id) if node_id else None
         self.tree_widget.blockSignals(True)
         self.tree_widget.setCurrentItem(item) if item is not None else self.tree_widget.clearSelection()
