@@ -11,7 +11,6 @@ The star is opened after the chain, so its figure includes clearing the chain's 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 from pathlib import Path

@@ -35,12 +35,11 @@ def _current_umask() -> int:
 
 
 @contextmanager
-def atomic_output(path: str | Path, private: bool = False, durable: bool = True) -> Iterator[BinaryIO]:
+def atomic_output(path: str | Path, private: bool = False) -> Iterator[BinaryIO]:
     """Open a temporary file beside ``path`` for binary writing; rename it over ``path`` on success.
 
     The file gets the permissions a plain ``open(path, "w")`` would give it, or 0600 when
-    ``private``. ``durable=False`` skips the fsync, for scratch files that are worthless
-    after a crash anyway.
+    ``private``.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -51,8 +50,7 @@ def atomic_output(path: str | Path, private: bool = False, durable: bool = True)
         with os.fdopen(handle, "wb") as stream:
             yield stream
             stream.flush()
-            if durable:
-                os.fsync(stream.fileno())
+            os.fsync(stream.fileno())
         os.replace(temp_name, path)
     except BaseException:
         try:
@@ -62,9 +60,9 @@ def atomic_output(path: str | Path, private: bool = False, durable: bool = True)
         raise
 
 
-def atomic_write_bytes(path: str | Path, data: bytes, private: bool = False, durable: bool = True) -> None:
+def atomic_write_bytes(path: str | Path, data: bytes, private: bool = False) -> None:
     """Write ``data`` to ``path`` atomically (0600 when ``private``, else as the umask says)."""
-    with atomic_output(path, private=private, durable=durable) as stream:
+    with atomic_output(path, private=private) as stream:
         stream.write(data)
 
 
