@@ -47,6 +47,15 @@ class GeneratedStart:
     model_revision: Optional[str]
 
 
+@dataclass(frozen=True)
+class FinishedEdit:
+    """A finished edit of a node, prepared on the worker: what goes into the tree, and the
+    share of the source's steps whose recorded K/V were replayed (0 when none were)."""
+
+    operation: Any
+    kv_replay_share: float = 0.0
+
+
 class EditorController(QObject):
     """Holds the session, the undo stack, the prompt history and the engine host."""
 
@@ -81,6 +90,8 @@ class EditorController(QObject):
         self.prepared_thumbnails: dict = {}  # a just-opened session's thumbnails, made on the file thread
         self._saving = 0  # project saves running: finished results wait for them (the tree is being read)
         self._deferred_results: list[Any] = []
+        # Of the last finished edit: the share of steps replayed from the re-edit K/V memory.
+        self.last_kv_replay_share = 0.0
         self.session = None
         self._edit_job: Optional[int] = None
         self._cancelling = False
@@ -490,7 +501,7 @@ class EditorController(QObject):
         def finish(result, model):  # on the worker thread
             operation = session.add_result(node_id, request, result, model.model_id, model.revision)
             prewrite_results(autosave_folder, operation)
-            return operation
+            return FinishedEdit(operation, result.kv_replay_share)
 
         return request, finish
 
@@ -564,8 +575,9 @@ class EditorController(QObject):
             self.undo_stack.clear()
             operation = self.session.begin_generated(payload.request, payload.result, payload.model_id,
                                                      payload.model_revision)
+            self.last_kv_replay_share = 0.0
         else:
-            operation = payload
+            operation, self.last_kv_replay_share = payload.operation, payload.kv_replay_share
         try:
             operation.apply(self.session.tree)
         except UserError as error:  # e.g. its parent was deleted while it ran

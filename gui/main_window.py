@@ -217,7 +217,11 @@ class MainWindow(QMainWindow):
 
     def _on_edit_finished(self, node_ids: list) -> None:
         self._on_edit_ended()
-        self.status.notify(f"Done: {len(node_ids)} result{'s' if len(node_ids) != 1 else ''}")
+        done = f"Done: {len(node_ids)} result{'s' if len(node_ids) != 1 else ''}"
+        share = self.controller.last_kv_replay_share
+        if share > 0:  # a re-edit whose source's K/V were recorded: how much the memory budget held
+            done += f" · re-edit memory replayed {share:.0%} of the steps"
+        self.status.notify(done)
 
     def _on_edit_failed(self, message: str) -> None:
         self.edit_panel.show_error(message)
