@@ -206,8 +206,8 @@ def run(args: argparse.Namespace) -> int:
                              "generate")
     check_output_folder(args.output)
     model = load_model(model_spec_from_args(args), EditShape.of_request(request))
-    if request.max_sequence_length is None:
-        request = dataclasses.replace(request, max_sequence_length=model.text_tokens)
+    engine = cached_engine(model)
+    request = engine.with_model_defaults(request)  # the text length the recipe records
     if args.preview:
         from core.preview_mode import preview_request
 
@@ -216,7 +216,6 @@ def run(args: argparse.Namespace) -> int:
     if is_auto(args.prompts[0]):  # the captioning model loads after the editing model
         args.prompts[0] = describe_photo(args, request.image, model.device)
         request = dataclasses.replace(request, source_prompt=args.prompts[0])
-    engine = cached_engine(model)
     result = run_with_progress(engine, request)
     recipe = {"method": result.method, "model": model.model_id, "prompts": list(args.prompts), "seed": args.seed,
               "params": result.params, "source_image": args.input_image.name if args.input_image else None,

@@ -18,6 +18,7 @@ import torch
 
 from core.devices import MemoryMode
 from core.memory_estimate import GB, ModelSize, estimate_peak_gb
+from core.method_defaults import MAX_SEQUENCE_LENGTH
 
 # Fraction of the available memory an estimate may use: the rest absorbs the CUDA context,
 # allocator fragmentation and the estimate's own error.
@@ -71,8 +72,9 @@ class EditShape:
             height, width = request.source.height, request.source.width
         else:
             height, width = request.height, request.width
-        # No text length yet means the model's own: at most FLUX's 512, an upper bound for the estimate.
-        return cls(height, width, 1 + len(request.target_prompts), request.max_sequence_length or 512)
+        # No text length yet means the model's own: at most FLUX's, an upper bound for the estimate.
+        text = MAX_SEQUENCE_LENGTH if request.max_sequence_length is None else request.max_sequence_length
+        return cls(height, width, 1 + len(request.target_prompts), text)
 
 
 @dataclass(frozen=True)
