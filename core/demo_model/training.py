@@ -40,14 +40,14 @@ class TrainSettings:
     """What a run trains; a resumed run must use the same settings."""
 
     seed: int = 0
-    vae_steps: int = 2000
-    vae_batch: int = 8
+    vae_steps: int = 2500
+    vae_batch: int = 16
     vae_lr: float = 1e-3
-    transformer_steps: int = 8000
+    transformer_steps: int = 20000
     transformer_batch: int = 16
     transformer_lr: float = 8e-4
     warmup: int = 100
-    checkpoint_every: int = 200
+    checkpoint_every: int = 500
 
 
 ProgressFactory = Callable[[str, int, int], object]  # (description, total, initial) -> tqdm-like bar
