@@ -10,7 +10,7 @@ from pathlib import Path
 from core.demo_model.training import TrainSettings, export_checkpoint, train_demo_model
 from core.errors import ParameterError
 
-HELP = "train the demo model on the synthetic shape world (about 1.5 hours on a quiet 2-core CPU with --threads 2; Ctrl-C saves, run again to resume)"
+HELP = "train the demo model on the synthetic shape world (about an hour on a quiet 2-core CPU with --threads 2; Ctrl-C saves, run again to resume)"
 _DEFAULTS = TrainSettings()
 
 

@@ -43,7 +43,7 @@ class TrainSettings:
     vae_steps: int = 2500
     vae_batch: int = 16
     vae_lr: float = 1e-3
-    transformer_steps: int = 20000
+    transformer_steps: int = 9000
     transformer_batch: int = 16
     transformer_lr: float = 8e-4
     warmup: int = 100
