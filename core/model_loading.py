@@ -180,7 +180,9 @@ def load_model(spec: ModelSpec, shape: Optional[EditShape] = None) -> FluxModel:
         build_on = device if spec.memory_mode is MemoryMode.NONE else torch.device("cpu")
         pipeline = build_random_flux_pipeline(FLUX_DEV_SIZE, device=build_on, dtype=dtype)
     elif model == DEMO_MODEL_ID:
-        pipeline = _load_pretrained(str(demo_model_folder()), dtype, spec, is_local=True)
+        folder = str(demo_model_folder())
+        pipeline = _load_pretrained(folder, dtype, spec, is_local=True)
+        deferred = (folder, True)
     elif _looks_like_path(model):
         path = Path(model).expanduser()
         _check_local_folder(path)

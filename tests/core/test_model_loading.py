@@ -106,3 +106,15 @@ def test_offline_uncached_model_and_long_library_errors_stay_one_short_line(monk
     with pytest.raises(ModelLoadError) as error:
         load_model(ModelSpec(model="someone/flux-finetune", device="cpu"))
     assert len(str(error.value)) < 300 and "\n" not in str(error.value)
+
+
+def test_demo_model_loads_its_t5_when_a_prompt_needs_it(tmp_path, monkeypatch, tiny_model):
+    """`--model demo` defers T5 like any folder and loads it on the first prompt (it crashed instead)."""
+    import core.model_loading as model_loading
+
+    folder = tmp_path / "demo-model"
+    tiny_model.pipeline.save_pretrained(folder)
+    monkeypatch.setattr(model_loading, "demo_model_folder", lambda: folder)
+    demo = load_model(ModelSpec(model="demo", device="cpu"))
+    tokens, pooled = demo.prompt_encoder.encode_batch(["a big red circle in the middle on a blue background"], 16)
+    assert torch.isfinite(tokens).all() and torch.isfinite(pooled).all()
