@@ -49,7 +49,11 @@ _WHITE_OF_MODE = {"I;16": 65535.0, "I;16B": 65535.0, "I;16L": 65535.0, "I;16N": 
 
 
 def _to_rgb(image: Image.Image) -> Image.Image:
-    """Any PIL mode to 8-bit RGB; transparency is flattened onto white."""
+    """Any PIL mode to 8-bit RGB; transparency is flattened onto white. An RGB image is
+    returned as it is: a copy of a huge photo would cost hundreds of MB, and allocating and
+    freeing them holds Python's lock long enough to stall the editor's window."""
+    if image.mode == "RGB":
+        return image
     white = _WHITE_OF_MODE.get(image.mode)
     if white is not None:
         array = np.nan_to_num(np.asarray(image, dtype=np.float64), nan=0.0, posinf=white, neginf=0.0)
@@ -79,10 +83,13 @@ def load_image(path: str | Path) -> Image.Image:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with open_regular_file(path) as stream, Image.open(stream) as image:
+            with open_regular_file(path) as stream:
+                # Not closed after: once loaded, the image no longer reads its file, and
+                # closing it would free the pixels that are returned.
+                image = Image.open(stream)
                 image.load()
-                image = ImageOps.exif_transpose(image)
-                return _to_rgb(image)
+            ImageOps.exif_transpose(image, in_place=True)  # in place: no copy when upright
+            return _to_rgb(image)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise InputImageError(
             f"{path.name} is too large to open safely (over {MAX_DECODE_PIXELS // 1_000_000} megapixels); "

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication
 
 from core.paths import log_dir
 from core.redaction import RedactingFormatter
+from gui import pixel_memory  # noqa: F401 (before Pillow is first imported: it reads the setting then)
 from gui.controller import EditorController
 from gui.engine_host import EngineHost
 from gui.jobs import ModelChoice

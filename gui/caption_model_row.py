@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Optional
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from gui.download_controls import DownloadControls
 from gui.model_download import ModelDownload
 
 CAPTION_PATTERNS = ["*.json", "*.safetensors", "*.txt"]
@@ -27,20 +28,15 @@ class CaptionModelRow(QWidget):
         self.status = QLabel(self)
         self.status.setObjectName("hint")
         self.status.setWordWrap(True)
-        self.progress = QProgressBar(self)
-        self.progress.hide()
-        self.download_button = QPushButton("Download the captioning model", self)
-        self.cancel_button = QPushButton("Cancel", self)
-        self.cancel_button.hide()
-        row = QHBoxLayout()
-        row.addWidget(self.progress, 1)
-        row.addWidget(self.download_button)
-        row.addWidget(self.cancel_button)
+        self.controls = DownloadControls("Download the captioning model", "Cancel", self)
+        self.progress = self.controls.progress
+        self.download_button = self.controls.download_button
+        self.cancel_button = self.controls.cancel_button
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 8, 0, 0)
         layout.addWidget(title)
         layout.addWidget(self.status)
-        layout.addLayout(row)
+        layout.addWidget(self.controls)
         self.download_button.clicked.connect(self.start_download)
         self.cancel_button.clicked.connect(self.cancel_download)
         self._show_state()
@@ -56,13 +52,11 @@ class CaptionModelRow(QWidget):
     def start_download(self) -> None:
         """Download into the Hugging Face cache on its own thread."""
         self._download = ModelDownload(self.model_id, parent=self, patterns=CAPTION_PATTERNS)
-        self._download.progress.connect(self._on_progress)
+        self._download.progress.connect(self.controls.show_progress)
         self._download.finished.connect(lambda _path: self._end("Downloaded: ready to use."))
         self._download.failed.connect(self._end)
         self._download.cancelled.connect(lambda: self._end("Download cancelled: press Download to resume it."))
-        self.progress.setRange(0, 0)
-        self.progress.show()
-        self.cancel_button.show()
+        self.controls.set_downloading(True)
         self.download_button.setEnabled(False)
         self.status.setText("Downloading the captioning model…")
         self._download.start()
@@ -78,14 +72,8 @@ class CaptionModelRow(QWidget):
             self._download.wait()
             self._download = None
 
-    def _on_progress(self, done: float, total: float) -> None:
-        if total > 0:
-            self.progress.setRange(0, 1000)
-            self.progress.setValue(int(1000 * min(done / total, 1.0)))
-
     def _end(self, message: str) -> None:
         self._download = None
-        self.progress.hide()
-        self.cancel_button.hide()
+        self.controls.set_downloading(False)
         self._show_state()
         self.status.setText(message)

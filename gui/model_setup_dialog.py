@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -15,7 +16,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QProgressBar,
     QPushButton,
     QRadioButton,
     QVBoxLayout,
@@ -24,12 +24,14 @@ from PySide6.QtWidgets import (
 
 from core.captioning import DEFAULT_CAPTION_MODEL
 from gui.caption_model_row import CaptionModelRow
+from gui.download_controls import DownloadControls
 from gui.model_download import ModelDownload, is_cached
 from core.demo_model.shipped import DEMO_MODEL_ID, demo_model_folder
 from core.errors import ModelLoadError
 from gui.settings import TINY_MODEL
 
 GB = 1000**3
+STATUS_LINES = 3  # the longest usual status (the demo model missing, with its folder) wraps to three
 
 
 @dataclass(frozen=True)
@@ -96,19 +98,18 @@ class ModelSetupDialog(QDialog):
                 layout.addWidget(self._token_row())
             if option.repo_id is None:
                 layout.addWidget(self._folder_row())
+        # Every row keeps its place whatever is chosen or downloading: the status has room for
+        # its longest usual message and the download controls never change size.
         self.status = QLabel(self)
         self.status.setWordWrap(True)
-        self.progress = QProgressBar(self)
-        self.progress.hide()
-        self.download_button = QPushButton("Download", self)
-        self.cancel_download_button = QPushButton("Cancel download", self)
-        self.cancel_download_button.hide()
-        download_row = QHBoxLayout()
-        download_row.addWidget(self.progress, 1)
-        download_row.addWidget(self.download_button)
-        download_row.addWidget(self.cancel_download_button)
+        self.status.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.status.setMinimumHeight(STATUS_LINES * self.status.fontMetrics().lineSpacing())
+        self.download_controls = DownloadControls("Download", "Cancel download", self)
+        self.progress = self.download_controls.progress
+        self.download_button = self.download_controls.download_button
+        self.cancel_download_button = self.download_controls.cancel_button
         layout.addWidget(self.status)
-        layout.addLayout(download_row)
+        layout.addWidget(self.download_controls)
         self.caption_row = CaptionModelRow(caption_model, self)
         layout.addWidget(self.caption_row)
         self.button_box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
@@ -121,6 +122,9 @@ class ModelSetupDialog(QDialog):
         self.download_button.clicked.connect(self.start_download)
         self.cancel_download_button.clicked.connect(self.cancel_download)
         self._select_current(current_model)
+        # Tall enough for every wrapped line at its width (a window's size otherwise ignores
+        # word wrapping, and on a small screen the descriptions would overlap).
+        self.setMinimumHeight(layout.heightForWidth(self.minimumWidth()))
 
     def _token_row(self) -> QWidget:
         row = QWidget(self)
@@ -188,8 +192,9 @@ class ModelSetupDialog(QDialog):
         ready, message = self._readiness(option)
         self.status.setText(message)
         downloadable = option.repo_id not in (None, DEMO_MODEL_ID, TINY_MODEL)
-        self.download_button.setVisible(downloadable and not downloading)
-        self.download_button.setEnabled(not (option.needs_token and not self.token.text().strip()))
+        self.download_controls.set_downloading(downloading)
+        self.download_button.setEnabled(downloadable and not (option.needs_token and not self.token.text().strip()))
+        self.download_button.setToolTip("" if downloadable else f"{option.title} needs no download.")
         self.button_box.button(QDialogButtonBox.StandardButton.Ok).setEnabled(ready and not downloading)
 
     def _readiness(self, option: ModelOption) -> tuple[bool, str]:
@@ -224,9 +229,6 @@ class ModelSetupDialog(QDialog):
         self._download.finished.connect(self._on_finished)
         self._download.failed.connect(self._on_failed)
         self._download.cancelled.connect(self._on_cancelled)
-        self.progress.setRange(0, 0)
-        self.progress.show()
-        self.cancel_download_button.show()
         self._update()
         self.status.setText(f"Downloading {option.title}…")
         self._download.start()
@@ -238,15 +240,12 @@ class ModelSetupDialog(QDialog):
             self.status.setText("Cancelling…")
 
     def _on_progress(self, done: float, total: float) -> None:
+        self.download_controls.show_progress(done, total)
         if total > 0:
-            self.progress.setRange(0, 1000)
-            self.progress.setValue(int(1000 * min(done / total, 1.0)))
             self.status.setText(f"Downloading: {_human_bytes(done)} of {_human_bytes(total)}")
 
     def _end_download(self, message: str) -> None:
         self._download = None
-        self.progress.hide()
-        self.cancel_download_button.hide()
         self._update()
         self.status.setText(message)
 

@@ -132,3 +132,30 @@ def test_decompression_bomb_is_refused(tmp_path, monkeypatch):
     Image.new("RGB", (100, 100)).save(path)
     with pytest.raises(InputImageError, match="too large"):
         load_image(path)
+
+
+def test_an_upright_rgb_photo_is_used_as_decoded_not_copied(tmp_path, monkeypatch):
+    # A copy of a 12000x9000 photo is 430 MB; making and freeing it held Python's lock long
+    # enough to stall the editor's window (issue 12), so an upright RGB photo is not copied.
+    decoded = []
+    real_open = Image.open
+
+    def recording_open(*args, **kwargs):
+        decoded.append(real_open(*args, **kwargs))
+        return decoded[-1]
+
+    monkeypatch.setattr(Image, "open", recording_open)
+    path = tmp_path / "photo.png"
+    gradient_photo(48, 32).save(path)
+    photo = load_image(path)
+    assert photo is decoded[0] and photo.mode == "RGB" and photo.size == (48, 32)
+    assert np.array_equal(np.asarray(photo), np.asarray(gradient_photo(48, 32)))
+
+
+def test_an_animated_photo_is_still_usable_after_its_file_is_closed(tmp_path):
+    path = tmp_path / "animated.png"
+    first, second = Image.new("RGB", (32, 32), (200, 10, 10)), Image.new("RGB", (32, 32), (10, 10, 200))
+    first.save(path, save_all=True, append_images=[second])
+    photo = load_image(path)
+    assert photo.getpixel((3, 3)) == (200, 10, 10)
+    assert resize_to_working_size(photo.resize((64, 48))).size == (64, 48)
