@@ -15,7 +15,8 @@ from PIL import Image
 
 from core.errors import ParameterError
 from core.host_memory import GB
-from core.kv_cache import SourceKVStore, source_kv_bytes_per_step
+from core.kv_cache import SourceKVStore
+from core.kv_replay import source_kv_bytes_per_step
 from core.latents import shared_noise
 from core.model import FluxModel
 from core.progress import JobControl, ProgressEvent

@@ -8,9 +8,9 @@ import torch
 from PIL import Image
 
 from core.cache_keys import inversion_key
+from core.inversion import invert
 from core.model import FluxModel
 from core.progress import JobControl
-from core.stable_flow import invert
 from core.trajectory import ExpectedTrajectory, Trajectory
 
 if TYPE_CHECKING:  # core.methods imports this module

@@ -16,12 +16,11 @@ from core.methods import get_method
 from core.methods.base import EditRequest, EditResult, InversionStore
 from core.model import FluxModel
 from core.progress import JobControl
-from core.prompts import check_prompt
+from core.prompt_rules import check_max_sequence_length, check_prompt
 from core.size_rules import check_side
 from core.vital_layers import validate_vital_layers
 
 MAX_SEED = 2**64 - 1  # torch generators take 64-bit seeds
-MAX_SEQUENCE_LENGTH_LIMIT = 512  # T5's longest input in FLUX
 
 
 def check_seed(seed: object) -> int:
@@ -44,10 +43,8 @@ def validate_request(request: EditRequest) -> dict:
         request.source is None or request.source_image.size != (request.source.width, request.source.height)
     ):
         raise ParameterError("a source picture goes with a known result of the same size")
-    msl = request.max_sequence_length  # None: the model's own (resolved by the engine)
-    if msl is not None and (isinstance(msl, bool) or not isinstance(msl, int) or
-                            not 1 <= msl <= MAX_SEQUENCE_LENGTH_LIMIT):
-        raise ParameterError(f"max sequence length must be between 1 and {MAX_SEQUENCE_LENGTH_LIMIT} (got {msl})")
+    if request.max_sequence_length is not None:  # None: the model's own (resolved by the engine)
+        check_max_sequence_length(request.max_sequence_length)
     check_seed(request.seed)
     if request.image is not None:
         size, what = request.image.size, "the photo's working"

@@ -15,11 +15,13 @@ from typing import Optional
 import torch
 from PIL import Image
 
+from core.decoding import decode_with_progress
 from core.errors import ParameterError
 from core.image_metrics import psnr
 from core.model import FluxModel
 from core.progress import JobControl
-from core.stable_flow import MAX_SEQUENCE_LENGTH, decode_with_progress, sample_with_injection
+from core.prompt_rules import MAX_SEQUENCE_LENGTH
+from core.sampler import StepReport, euler_sample
 from core.trajectory import Trajectory
 
 # Reconstructions at or above this PSNR are usually indistinguishable from the photo at a glance.
@@ -66,6 +68,6 @@ def check_inversion(
     cond = model.conditioning([inverted.prompt], [inverted.guidance], inverted.height, inverted.width,
                               max_sequence_length)
     noise = inverted.latents[:1].to(device=model.device, dtype=model.dtype)
-    history = sample_with_injection(model, noise, cond, schedule, (), control, phase="check")
+    history = euler_sample(model, noise, cond, schedule, StepReport(control, "check"), keep_history=False)
     reconstruction = decode_with_progress(model, history[-1], inverted.height, inverted.width, control)[0]
     return InversionCheck(reconstruction, psnr(reconstruction, photo))

@@ -16,26 +16,13 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass, field
-
-from typing import TYPE_CHECKING, Optional
+from typing import Optional
 
 import torch
 
 from core.host_memory import GB, default_kv_cache_gb
 
-if TYPE_CHECKING:  # core.model imports this module
-    from core.model import FluxModel
-
-
 DEFAULT_DEVICE_BUDGET = 0
-
-
-def source_kv_bytes_per_step(model: FluxModel, height: int, width: int, layers: tuple[int, ...]) -> int:
-    """Bytes one step of a source's recorded image K/V takes at the given vital layers."""
-    config = model.pipeline.transformer.config
-    width_of_kv = config.num_attention_heads * config.attention_head_dim
-    element = torch.empty((), dtype=model.dtype).element_size()
-    return 2 * len(layers) * model.image_tokens(height, width) * width_of_kv * element
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""Connecting a :class:`~core.kv_cache.SourceKV` record to the injection processors for one run."""
+"""Connecting a :class:`~core.kv_cache.SourceKV` record to the injection processors for one run,
+and what one step of a record weighs."""
 
 from __future__ import annotations
 
@@ -6,6 +7,15 @@ import torch
 
 from core.injection import InjectionController
 from core.kv_cache import SourceKV, SourceKVStore
+from core.model import FluxModel
+
+
+def source_kv_bytes_per_step(model: FluxModel, height: int, width: int, layers: tuple[int, ...]) -> int:
+    """Bytes one step of a source's recorded image K/V takes at the given vital layers."""
+    config = model.pipeline.transformer.config
+    width_of_kv = config.num_attention_heads * config.attention_head_dim
+    element = torch.empty((), dtype=model.dtype).element_size()
+    return 2 * len(layers) * model.image_tokens(height, width) * width_of_kv * element
 
 
 class SourceKVSession:

@@ -18,7 +18,7 @@ import torch
 
 from core.devices import MemoryMode
 from core.memory_estimate import GB, ModelSize, estimate_peak_gb
-from core.method_defaults import MAX_SEQUENCE_LENGTH
+from core.prompt_rules import MAX_SEQUENCE_LENGTH
 
 # Fraction of the available memory an estimate may use: the rest absorbs the CUDA context,
 # allocator fragmentation and the estimate's own error.
@@ -61,7 +61,7 @@ class EditShape:
     height: int = 1024
     width: int = 1024
     batch: int = 2
-    text_len: int = 512
+    text_len: int = MAX_SEQUENCE_LENGTH
 
     @classmethod
     def of_request(cls, request) -> "EditShape":

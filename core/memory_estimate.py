@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.devices import PLACED_MODES, MemoryMode
+from core.prompt_rules import MAX_SEQUENCE_LENGTH
 
 GB = 1024**3
 # FLUX.1-dev's real component sizes (parameters).
@@ -41,7 +42,7 @@ def estimate_peak_gb(
     height: int = 1024,
     width: int = 1024,
     batch: int = 2,
-    text_len: int = 512,
+    text_len: int = MAX_SEQUENCE_LENGTH,
     weights: str = "model",
     dtype_bytes: int = 2,
     size: ModelSize = ModelSize(),

@@ -13,6 +13,7 @@ from core.injection import block_layout
 from core.kv_cache import SourceKVStore
 from core.memory_auto import Placement
 from core.latents import image_position_ids, num_image_tokens
+from core.prompt_rules import MAX_SEQUENCE_LENGTH
 from core.prompts import PromptEncoder
 from core.rotary_cache import cache_rotary_embeddings
 from core.schedule import Schedule, flux_schedule
@@ -82,7 +83,7 @@ class FluxModel:
     @property
     def text_tokens(self) -> int:
         """T5 tokens prompts are encoded to by default: the tokenizer's length (512 for FLUX, 32 for the demo)."""
-        return max(1, min(512, int(self.pipeline.tokenizer_2.model_max_length)))
+        return max(1, min(MAX_SEQUENCE_LENGTH, int(self.pipeline.tokenizer_2.model_max_length)))
 
     @property
     def vae_scale_factor(self) -> int:

@@ -1,5 +1,5 @@
-"""Stable Flow editing (ALGORITHMS.md section 1): generated-image edits, inversion with
-latent nudging, and real-image edits with the source row pinned to its trajectory."""
+"""Stable Flow editing (ALGORITHMS.md section 1): generated-image edits, and real-image edits
+(inverted with latent nudging, core/inversion.py) with the source row pinned to its trajectory."""
 
 from __future__ import annotations
 
@@ -9,24 +9,26 @@ from typing import Optional, Sequence
 import torch
 from PIL import Image
 
-from core.errors import ParameterError
-from core.injection import InjectionController, vital_layer_injection
 from core.cache_keys import source_kv_key
+from core.decoding import decode_with_progress
+from core.errors import ParameterError
+from core.injection_hook import InjectionHook
+from core.inversion import invert
 from core.kv_cache import SourceKVStore
 from core.kv_replay import SourceKVSession
 from core.latent_mask import LatentBlend
-from core.latents import decode_latents, encode_image, shared_noise
+from core.latents import encode_image, shared_noise
 from core.model import Conditioning, FluxModel
 from core.progress import JobControl
-from core.schedule import Schedule, euler_step
+from core.prompt_rules import MAX_SEQUENCE_LENGTH
+from core.sampler import StepReport, euler_sample
+from core.schedule import Schedule
 from core.trajectory import Trajectory
 
-# Re-exported: the defaults live in core/method_defaults.py, which the command line reads without torch.
+# The defaults live in core/method_defaults.py, which the command line reads without torch.
 from core.method_defaults import (
     GENERATED_GUIDANCE,
     GENERATED_STEPS,
-    INVERSION_GUIDANCE,
-    MAX_SEQUENCE_LENGTH,
     NUDGING,
     REAL_EDIT_GUIDANCE,
     REAL_STEPS,
@@ -77,29 +79,10 @@ def sample_with_injection(
     """
     if source_kv is not None and source is None:
         raise ValueError("recorded source K/V need a pinned source trajectory")
-    controller = InjectionController()
-    controller.text_len = cond.text_len
-    latents = start
     pinned = None if source is None else source.latents.to(device=model.device, dtype=model.dtype)
-    edit_rows = cond.rows(slice(1, None))
-    history = [latents]
-    with vital_layer_injection(model.pipeline.transformer, vital_layers, controller):
-        for i in range(schedule.num_steps):
-            controller.step = i
-            if source_kv is not None and source_kv.replay(controller, i):
-                velocity = model.velocity(latents[1:], schedule, i, edit_rows)
-                latents = torch.cat([pinned[i + 1 : i + 2], euler_step(latents[1:], velocity, schedule.delta(i))])
-            else:
-                if source_kv is not None:
-                    source_kv.record(controller)
-                velocity = model.velocity(latents, schedule, i, cond)
-                latents = euler_step(latents, velocity, schedule.delta(i))
-                if pinned is not None:
-                    latents = torch.cat([pinned[i + 1 : i + 2], latents[1:]])
-            if blend is not None and blend.active:
-                latents = torch.cat([latents[:1], blend(latents[1:], latents[:1])])
-            history.append(latents)
-            control.step(phase, i + 1, schedule.num_steps, latents)
+    hook = InjectionHook(model.pipeline.transformer, vital_layers, cond.text_len, source_kv)
+    history = euler_sample(model, start, cond, schedule, StepReport(control, phase), hook=hook, pinned=pinned,
+                           blend=blend)
     return torch.stack(history)
 
 
@@ -109,16 +92,6 @@ def _trajectories(history: torch.Tensor, schedule: Schedule, prompts, guidance, 
         Trajectory(history[:, row].clone(), schedule.sigmas.clone(), height, width, prompts[row], float(guidance[row]))
         for row in range(history.shape[1])
     ]
-
-
-def decode_with_progress(
-    model: FluxModel, latents: torch.Tensor, height: int, width: int, control: JobControl
-) -> list[Image.Image]:
-    """Decode packed latents (B, tokens, C) to images, reporting a "decode" step (cancellable before it)."""
-    control.check()
-    images = decode_latents(model.pipeline, latents, height, width, model.device)
-    control.step("decode", 1, 1)
-    return images
 
 
 def decode_rows(
@@ -158,42 +131,6 @@ def generate_edits(
     history = sample_with_injection(model, start, cond, schedule, vital_layers, control, blend=blend)
     images = decode_with_progress(model, history[-1], height, width, control)
     return EditOutput(images, _trajectories(history, schedule, prompts, guidances, height, width), list(prompts), vital_layers)
-
-
-@torch.no_grad()
-def invert(
-    model: FluxModel,
-    clean: torch.Tensor,
-    prompt: str,
-    *,
-    height: int,
-    width: int,
-    steps: int = REAL_STEPS,
-    nudging: float = NUDGING,
-    guidance: float = INVERSION_GUIDANCE,
-    max_sequence_length: int = MAX_SEQUENCE_LENGTH,
-    control: Optional[JobControl] = None,
-) -> Trajectory:
-    """Invert a clean packed latent (1, tokens, C) to noise along FLUX's schedule (1.3 step 3-4).
-
-    ``z_N = nudging * clean``; for k = N-1 .. 0:
-    ``z_k = z_{k+1} + (s_k - s_{k+1}) * v(z_{k+1}, s_k, prompt, guidance)``.
-    """
-    control = control or JobControl()
-    if nudging <= 0:
-        raise ParameterError("the nudging factor must be positive (1.15 is the paper's value; 1 disables it)")
-    schedule = model.schedule(steps, height, width)
-    cond = model.conditioning([prompt], [guidance], height, width, max_sequence_length)
-    latents = [None] * (steps + 1)
-    z = (clean.to(device=model.device, dtype=model.dtype) * nudging).to(model.dtype)
-    latents[steps] = z
-    for k in range(steps - 1, -1, -1):
-        velocity = model.velocity(z, schedule, k, cond)
-        z = euler_step(z, velocity, schedule.sigmas[k] - schedule.sigmas[k + 1])
-        latents[k] = z
-        control.step("invert", steps - k, steps, z)
-    stacked = torch.cat(latents).to("cpu")
-    return Trajectory(stacked, schedule.sigmas.clone(), height, width, prompt, guidance)
 
 
 def edit_from_trajectory(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 import torch
 
@@ -26,9 +26,9 @@ from core.latents import decode_latents, shared_noise
 from core.methods.params import require_int, require_non_negative
 from core.model import FluxModel
 from core.progress import JobControl
-from core.prompts import check_prompt
+from core.prompt_rules import MAX_SEQUENCE_LENGTH, check_max_sequence_length, check_prompt
 from core.resources import resource_path
-from core.schedule import euler_step
+from core.sampler import StepReport, euler_sample
 from core.similarity import EMBEDDING, ImageEmbedder, cosine_similarities
 from core.vital_layers import BlockLayout
 from core.vital_partial import PartialResults
@@ -37,7 +37,7 @@ from core.vital_scores import LayerScores
 DETECTION_STEPS = 15
 DETECTION_GUIDANCE = 3.5
 DETECTION_SIZE = 1024
-DETECTION_MAX_SEQUENCE_LENGTH = 512
+DETECTION_MAX_SEQUENCE_LENGTH = MAX_SEQUENCE_LENGTH
 PROMPTS_RESOURCE = "detection_prompts.txt"
 PHASE = "detect"
 
@@ -89,8 +89,7 @@ class DetectionSettings:
         require_int({"--steps": self.steps}, "--steps", 1)
         require_int({"--batch-size": self.batch_size}, "--batch-size", 1)
         require_non_negative({"--guidance": self.guidance}, "--guidance")
-        if not 1 <= self.max_sequence_length <= 512:
-            raise ParameterError("--max-sequence-length must be between 1 and 512")
+        check_max_sequence_length(self.max_sequence_length, "--max-sequence-length")
 
 
 def detection_parameters(model: FluxModel, embedder: ImageEmbedder, settings: DetectionSettings) -> dict[str, Any]:
@@ -158,9 +157,7 @@ class DetectionRun:
     partial: PartialResults
 
 
-def _generate(
-    model: FluxModel, settings: DetectionSettings, unit: DetectionUnit, on_step: Callable[[torch.Tensor], None]
-) -> torch.Tensor:
+def _generate(model: FluxModel, settings: DetectionSettings, unit: DetectionUnit, report: StepReport) -> torch.Tensor:
     """Plain Euler sampling of the unit's prompts, each from its own seed's shared noise."""
     prompts = [settings.prompts[row] for row in unit.rows]
     cond = model.conditioning(
@@ -173,11 +170,7 @@ def _generate(
         [shared_noise(settings.seed + row, tokens, channels, model.device, model.dtype) for row in unit.rows]
     )
     with bypassed_block(model.pipeline.transformer, unit.layer):
-        for step in range(schedule.num_steps):
-            velocity = model.velocity(latents, schedule, step, cond)
-            latents = euler_step(latents, velocity, schedule.delta(step))
-            on_step(latents)
-    return latents
+        return euler_sample(model, latents, cond, schedule, report, keep_history=False)[-1]
 
 
 def _save_images(image_dir: Path, settings: DetectionSettings, unit: DetectionUnit, images, model_id: str) -> None:
@@ -213,15 +206,8 @@ def detect_vital_layers(
     partial = PartialResults.open(partial_path, parameters, len(settings.prompts), layout.num_layers, resume)
     units = plan_units(partial, layout.num_layers, settings.batch_size)
     total_steps = len(units) * settings.steps
-    steps_done = 0
-
-    def on_step(latents: torch.Tensor) -> None:
-        nonlocal steps_done
-        steps_done += 1
-        control.step(PHASE, steps_done, total_steps, latents)
-
-    for unit in units:
-        latents = _generate(model, settings, unit, on_step)
+    for done, unit in enumerate(units):
+        latents = _generate(model, settings, unit, StepReport(control, PHASE, done * settings.steps, total_steps))
         images = decode_latents(model.pipeline, latents, settings.height, settings.width, model.device)
         if image_dir is not None:
             _save_images(image_dir, settings, unit, images, model.model_id)

@@ -9,13 +9,15 @@ from typing import Any, Callable, Optional, Sequence
 import torch
 from PIL import Image
 
+from core.decoding import decode_with_progress
 from core.latent_mask import LatentBlend
 from core.latents import encode_image, shared_noise
+from core.method_defaults import GENERATED_GUIDANCE, GENERATED_STEPS
 from core.methods.base import EditRequest, EditResult
-from core.model import Conditioning, FluxModel
+from core.model import FluxModel
 from core.progress import JobControl
-from core.schedule import Schedule, euler_step
-from core.stable_flow import GENERATED_GUIDANCE, GENERATED_STEPS, decode_with_progress
+from core.sampler import StepReport, euler_sample
+from core.schedule import Schedule
 from core.trajectory import Trajectory
 
 
@@ -46,35 +48,6 @@ class StepNoise:
         return noise.to(device=self.device, dtype=self.dtype)[None]
 
 
-def euler_sample(
-    model: FluxModel,
-    start: torch.Tensor,
-    cond: Conditioning,
-    schedule: Schedule,
-    first_step: int,
-    control: JobControl,
-    phase: str,
-    blend: Optional[LatentBlend] = None,
-    source_at: Optional[Callable[[int], torch.Tensor]] = None,
-) -> list[torch.Tensor]:
-    """Plain Euler sampling (no injection) of a batch from level ``s_first_step`` to 0.
-
-    With a ``blend`` (a mask), after step i the rows take ``source_at(i + 1)``, the source
-    at level i + 1, outside the mask. Returns the latents at every level from
-    ``first_step`` to N, ``start`` included.
-    """
-    latents = start.to(device=model.device, dtype=model.dtype)
-    history = [latents]
-    total = schedule.num_steps - first_step
-    for i in range(first_step, schedule.num_steps):
-        latents = euler_step(latents, model.velocity(latents, schedule, i, cond), schedule.delta(i))
-        if blend is not None and blend.active:
-            latents = blend(latents, source_at(i + 1))
-        history.append(latents)
-        control.step(phase, i - first_step + 1, total, latents)
-    return history
-
-
 def noised_source(x_src: torch.Tensor, noise: torch.Tensor, schedule: Schedule) -> Callable[[int], torch.Tensor]:
     """``k -> (1 - s_k) x_src + s_k e``: the clean source noised to level k with the draw ``e``."""
     return lambda k: (1 - float(schedule.sigmas[k])) * x_src.float() + float(schedule.sigmas[k]) * noise.float()
@@ -96,7 +69,7 @@ def generate_source(model: FluxModel, request: EditRequest, control: JobControl)
                               request.max_sequence_length)
     noise = shared_noise(request.seed, model.image_tokens(height, width), model.latent_channels, model.device,
                          model.dtype)
-    history = euler_sample(model, noise[None], cond, schedule, 0, control, "sample")
+    history = euler_sample(model, noise[None], cond, schedule, StepReport(control, "sample"))
     trajectory = trajectory_of(history, 0, schedule, height, width, request.source_prompt, GENERATED_GUIDANCE)
     image = decode_with_progress(model, history[-1], height, width, control)[0]
     return Source(history[-1].to(torch.float32), height, width, image, trajectory)

@@ -15,10 +15,11 @@ from core.cached_inversion import cached_inversion
 from core.latent_mask import LatentBlend
 from core.errors import ParameterError
 from core.methods.base import EditRequest, EditResult, InversionStore
-from core.methods.common import Source, edit_result, euler_sample, prepare_source, trajectory_of
+from core.methods.common import Source, edit_result, prepare_source, trajectory_of
 from core.methods.params import merge_params, require_int, require_non_negative, require_positive
 from core.model import FluxModel
 from core.progress import JobControl
+from core.sampler import StepReport, euler_sample
 from core.trajectory import Trajectory
 
 STEPS = defaults.DUAL_STEPS
@@ -65,8 +66,9 @@ class DualMethod:
         guidance = params["target_guidance"]
         cond = model.conditioning(targets, [guidance] * len(targets), height, width, request.max_sequence_length)
         start = inversion.latents[:1].expand(len(targets), -1, -1)
-        history = euler_sample(model, start, cond, schedule, 0, control, "edit",
-                               LatentBlend.for_model(model, request.mask), lambda k: inversion.latents[k : k + 1])
+        history = euler_sample(model, start, cond, schedule, StepReport(control, "edit"),
+                               blend=LatentBlend.for_model(model, request.mask),
+                               blend_reference=lambda k: inversion.latents[k : k + 1])
         trajectories: list[Optional[Trajectory]] = [
             trajectory_of(history, row, schedule, height, width, prompt, guidance) for row, prompt in enumerate(targets)
         ]

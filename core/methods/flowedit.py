@@ -10,10 +10,11 @@ import torch
 from core import method_defaults as defaults
 from core.methods.base import EditRequest, EditResult, InversionStore
 from core.latent_mask import LatentBlend
-from core.methods.common import StepNoise, euler_sample, noised_source, run_latent_edit
+from core.methods.common import StepNoise, noised_source, run_latent_edit
 from core.methods.params import merge_params, require_int, require_non_negative, require_not_above
 from core.model import FluxModel
 from core.progress import JobControl
+from core.sampler import StepReport, euler_sample
 
 # The FLUX settings of FlowEdit's reference code.
 STEPS = defaults.FLOWEDIT_STEPS
@@ -81,8 +82,8 @@ def flowedit(
     sigma = float(schedule.sigmas[tail])
     tail_noise = noise.draw().float()
     start = z + ((1 - sigma) * x_src + sigma * tail_noise) - x_src
-    history = euler_sample(model, start, cond.rows(slice(1, None)), schedule, tail, control, "sample", blend,
-                           noised_source(x_src, tail_noise, schedule))
+    history = euler_sample(model, start, cond.rows(slice(1, None)), schedule, StepReport(control, "sample"),
+                           first_step=tail, blend=blend, blend_reference=noised_source(x_src, tail_noise, schedule))
     return history[-1].float()
 
 

@@ -15,10 +15,11 @@ from core.latent_mask import LatentBlend
 from core.latents import shared_noise
 from core import method_defaults as defaults
 from core.methods.base import EditRequest, EditResult, InversionStore
-from core.methods.common import edit_result, euler_sample, noised_source, prepare_source, trajectory_of
+from core.methods.common import edit_result, noised_source, prepare_source, trajectory_of
 from core.methods.params import merge_params, require_fraction, require_int, require_non_negative
 from core.model import FluxModel
 from core.progress import JobControl
+from core.sampler import StepReport, euler_sample
 from core.schedule import Schedule
 from core.trajectory import Trajectory
 
@@ -63,8 +64,8 @@ def sdedit(
     x_src = x_src.to(device=model.device, dtype=torch.float32)
     start = (1 - sigma) * x_src + sigma * noise
     cond = model.conditioning(list(target_prompts), [guidance] * count, height, width, max_sequence_length)
-    history = euler_sample(model, start.expand(count, -1, -1), cond, schedule, start_index, control, "edit",
-                           blend, noised_source(x_src, noise, schedule))
+    history = euler_sample(model, start.expand(count, -1, -1), cond, schedule, StepReport(control, "edit"),
+                           first_step=start_index, blend=blend, blend_reference=noised_source(x_src, noise, schedule))
     return history, schedule, start_index
 
 

@@ -7,20 +7,19 @@ from typing import Any, Optional
 from core.cached_inversion import cached_inversion
 from core.latent_mask import LatentBlend
 from core.latents import encode_image
-from core.methods.base import EditRequest, EditResult, InversionStore
-from core.methods.params import merge_params, require_int, require_non_negative, require_positive
-from core.model import FluxModel
-from core.progress import JobControl
-from core.stable_flow import (
+from core.method_defaults import (
     GENERATED_GUIDANCE,
     GENERATED_STEPS,
     INVERSION_GUIDANCE,
     NUDGING,
     REAL_EDIT_GUIDANCE,
     REAL_STEPS,
-    edit_from_trajectory,
-    generate_edits,
 )
+from core.methods.base import EditRequest, EditResult, InversionStore
+from core.methods.params import merge_params, require_int, require_non_negative, require_positive
+from core.model import FluxModel
+from core.progress import JobControl
+from core.stable_flow import edit_from_trajectory, generate_edits
 from core.vital_layers import validate_vital_layers, vital_layers_for
 
 

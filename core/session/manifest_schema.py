@@ -12,12 +12,10 @@ import re
 from typing import Any, Callable, Optional
 
 from core.images import MAX_DECODE_PIXELS
+from core.prompt_rules import MAX_SEQUENCE_LENGTH
 from core.session.node import NODE_KINDS, EditNode
 from core.session.session_errors import DamagedSessionError
 
-# The T5 encoder's limit, which the engine enforces too (importing core.stable_flow here
-# would load diffusers just to read a project).
-MAX_SEQUENCE_LENGTH = 512
 NODE_ID = re.compile(r"[0-9A-Za-z_-]{1,64}")
 MAX_NODES = 100_000
 MAX_TEXT_CHARS = 20_000

@@ -20,6 +20,7 @@ from core.images import DEFAULT_MAX_PIXELS, load_image, resize_to_working_size
 from core.masks import mask_array, mask_image
 from core.methods.base import EditRequest, EditResult
 from core.progress import JobControl
+from core.prompt_rules import MAX_SEQUENCE_LENGTH
 from core.session.autosave import Autosave, discard_autosave, restore_autosave
 from core.session.history import SessionHistory
 from core.session.node import EditNode, new_node_id
@@ -27,7 +28,6 @@ from core.session.operations import AddNodes
 from core.session.project_file import load_project, save_project
 from core.session.recipe_input import embedded_prompt
 from core.session.tree import EditTree
-from core.stable_flow import MAX_SEQUENCE_LENGTH
 
 DEFAULT_METHOD = "stable-flow"
 

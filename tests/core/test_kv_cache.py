@@ -90,7 +90,7 @@ def test_older_sources_are_evicted_for_the_newest(tiny_model):
 
 def test_the_benchmark_reports_the_share_of_steps_a_budget_replays(tiny_model):
     from core.benchmark import run_benchmark
-    from core.kv_cache import source_kv_bytes_per_step
+    from core.kv_replay import source_kv_bytes_per_step
     from tests.helpers import gradient_photo
 
     per_step = source_kv_bytes_per_step(tiny_model, 48, 64, LAYERS)
