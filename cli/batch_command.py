@@ -18,11 +18,11 @@ from core.batch.processes import batch_processes
 from core.batch.recipe import BatchRecipe, load_recipe_file, recipe_from_chain, recipe_from_prompts
 from core.batch.report import REPORT_NAME, merge_parts, part_name, remove_parts
 from core.batch.source_prompts import SourcePrompts, read_sidecar
+from core.cache_sizes import DEFAULT_LATENT_CACHE_BYTES
 from core.devices import MemoryMode
 from core.errors import ParameterError
 from core.images import DEFAULT_MAX_PIXELS
-from core.latent_cache import DEFAULT_LATENT_CACHE_BYTES
-from core.stable_flow import MAX_SEQUENCE_LENGTH
+from core.method_defaults import DEFAULT_METHOD, MAX_SEQUENCE_LENGTH
 from core.vital_layers import parse_vital_layers
 
 HELP = "apply one edit or a recorded chain of edits to every photo of a folder (on one GPU or many)"
@@ -50,7 +50,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="CSV (file,description) or JSON ({file: description}) of the photos' descriptions; "
                              "photos not listed use the template")
     add_caption_argument(parser)
-    parser.add_argument("--method", default=None, help="with --prompts: editing method (default stable-flow)")
+    parser.add_argument("--method", default=None, help=f"with --prompts: editing method (default {DEFAULT_METHOD})")
     parser.add_argument("--steps", type=int, default=None, help="with --prompts: steps (method default)")
     parser.add_argument("--guidance", type=float, default=None, help="with --prompts: guidance (method default)")
     parser.add_argument("--seed", type=int, default=None, help="with --prompts: seed (default 42)")
@@ -82,7 +82,7 @@ def build_recipe(args: argparse.Namespace) -> BatchRecipe:
     if args.prompts is not None:
         params = {"steps": args.steps, "guidance": args.guidance}
         layers = None if args.vital_layers is None else tuple(parse_vital_layers(args.vital_layers))
-        return recipe_from_prompts(args.prompts, args.method or "stable-flow", params,
+        return recipe_from_prompts(args.prompts, args.method or DEFAULT_METHOD, params,
                                    42 if args.seed is None else args.seed, vital_layers=layers, **sizes)
     if args.recipe is not None:
         recipe = load_recipe_file(args.recipe)

@@ -18,6 +18,7 @@ from core.engine import Engine
 from core.errors import ParameterError
 from core.images import DEFAULT_MAX_PIXELS, load_image, resize_to_working_size
 from core.masks import mask_array, mask_image
+from core.method_defaults import DEFAULT_METHOD
 from core.methods.base import EditRequest, EditResult
 from core.progress import JobControl
 from core.session.autosave import Autosave, discard_autosave, restore_autosave
@@ -28,8 +29,6 @@ from core.session.project_file import load_project, save_project
 from core.session.recipe_input import embedded_prompt
 from core.session.tree import EditTree
 from core.stable_flow import MAX_SEQUENCE_LENGTH
-
-DEFAULT_METHOD = "stable-flow"
 
 
 class EditSession:
