@@ -13,6 +13,7 @@ from pathlib import Path
 from cli.auto_caption import add_caption_argument
 from cli.batch_progress import BatchProgress
 from cli.model_options import add_model_arguments, hf_token_from_args, model_spec_from_args
+from cli.speed_arguments import add_speed_arguments, apply_speed_arguments, speed_config_from_args
 from core.batch.photos import find_photos, output_bases
 from core.batch.processes import batch_processes
 from core.batch.recipe import BatchRecipe, load_recipe_file, recipe_from_chain, recipe_from_prompts
@@ -62,6 +63,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--latent-cache-gb", type=float, default=DEFAULT_LATENT_CACHE_BYTES / 1000**3,
                         help="size cap of the disk cache of photo inversions (default %(default)g GB)")
     add_model_arguments(parser)
+    add_speed_arguments(parser)
 
 
 def build_recipe(args: argparse.Namespace) -> BatchRecipe:
@@ -113,7 +115,9 @@ def run(args: argparse.Namespace) -> int:
     from core.latent_cache import cached_engine
     from core.model_loading import load_model
 
-    engine = cached_engine(load_model(model_spec_from_args(args)), int(args.latent_cache_gb * 1000**3))
+    model = load_model(model_spec_from_args(args))
+    apply_speed_arguments(model, args)
+    engine = cached_engine(model, int(args.latent_cache_gb * 1000**3))
     if sources.needs_captioner:  # loaded after the editing model, on the same device
         from core.captioning import load_captioner
 
@@ -121,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
         sources.captioner_id = args.caption_model
     from core.batch.runner import BatchRunner
 
-    runner = BatchRunner(engine, recipe, sources, args.output, processes.index)
+    runner = BatchRunner(engine, recipe, sources, args.output, processes.index, speed_config_from_args(args))
     report_path = args.output / (REPORT_NAME if processes.count == 1 else part_name(processes.index))
     label = "photos" if processes.count == 1 else f"photos (process 1 of {processes.count})"
     progress = BatchProgress(len(mine), label, enabled=None if processes.is_main else False)
