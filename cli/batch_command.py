@@ -13,16 +13,17 @@ from pathlib import Path
 from cli.auto_caption import add_caption_argument
 from cli.batch_progress import BatchProgress
 from cli.model_options import add_model_arguments, hf_token_from_args, model_spec_from_args
+from cli.speed_arguments import add_speed_arguments, apply_speed_arguments, speed_config_from_args
 from core.batch.photos import find_photos, output_bases
 from core.batch.processes import batch_processes
 from core.batch.recipe import BatchRecipe, load_recipe_file, recipe_from_chain, recipe_from_prompts
 from core.batch.report import REPORT_NAME, merge_parts, part_name, remove_parts
 from core.batch.source_prompts import SourcePrompts, read_sidecar
+from core.cache_sizes import DEFAULT_LATENT_CACHE_BYTES
 from core.devices import MemoryMode
 from core.errors import ParameterError
 from core.images import DEFAULT_MAX_PIXELS
-from core.latent_cache import DEFAULT_LATENT_CACHE_BYTES
-from core.stable_flow import MAX_SEQUENCE_LENGTH
+from core.method_defaults import DEFAULT_METHOD, MAX_SEQUENCE_LENGTH
 from core.vital_layers import parse_vital_layers
 
 HELP = "apply one edit or a recorded chain of edits to every photo of a folder (on one GPU or many)"
@@ -50,7 +51,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="CSV (file,description) or JSON ({file: description}) of the photos' descriptions; "
                              "photos not listed use the template")
     add_caption_argument(parser)
-    parser.add_argument("--method", default=None, help="with --prompts: editing method (default stable-flow)")
+    parser.add_argument("--method", default=None, help=f"with --prompts: editing method (default {DEFAULT_METHOD})")
     parser.add_argument("--steps", type=int, default=None, help="with --prompts: steps (method default)")
     parser.add_argument("--guidance", type=float, default=None, help="with --prompts: guidance (method default)")
     parser.add_argument("--seed", type=int, default=None, help="with --prompts: seed (default 42)")
@@ -62,6 +63,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--latent-cache-gb", type=float, default=DEFAULT_LATENT_CACHE_BYTES / 1000**3,
                         help="size cap of the disk cache of photo inversions (default %(default)g GB)")
     add_model_arguments(parser)
+    add_speed_arguments(parser)
 
 
 def build_recipe(args: argparse.Namespace) -> BatchRecipe:
@@ -82,7 +84,7 @@ def build_recipe(args: argparse.Namespace) -> BatchRecipe:
     if args.prompts is not None:
         params = {"steps": args.steps, "guidance": args.guidance}
         layers = None if args.vital_layers is None else tuple(parse_vital_layers(args.vital_layers))
-        return recipe_from_prompts(args.prompts, args.method or "stable-flow", params,
+        return recipe_from_prompts(args.prompts, args.method or DEFAULT_METHOD, params,
                                    42 if args.seed is None else args.seed, vital_layers=layers, **sizes)
     if args.recipe is not None:
         recipe = load_recipe_file(args.recipe)
@@ -113,7 +115,9 @@ def run(args: argparse.Namespace) -> int:
     from core.latent_cache import cached_engine
     from core.model_loading import load_model
 
-    engine = cached_engine(load_model(model_spec_from_args(args)), int(args.latent_cache_gb * 1000**3))
+    model = load_model(model_spec_from_args(args))
+    apply_speed_arguments(model, args)
+    engine = cached_engine(model, int(args.latent_cache_gb * 1000**3))
     if sources.needs_captioner:  # loaded after the editing model, on the same device
         from core.captioning import load_captioner
 
@@ -121,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
         sources.captioner_id = args.caption_model
     from core.batch.runner import BatchRunner
 
-    runner = BatchRunner(engine, recipe, sources, args.output, processes.index)
+    runner = BatchRunner(engine, recipe, sources, args.output, processes.index, speed_config_from_args(args))
     report_path = args.output / (REPORT_NAME if processes.count == 1 else part_name(processes.index))
     label = "photos" if processes.count == 1 else f"photos (process 1 of {processes.count})"
     progress = BatchProgress(len(mine), label, enabled=None if processes.is_main else False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
@@ -11,15 +12,14 @@ from PIL import Image
 from cli.model_options import add_model_arguments, model_spec_from_args
 from cli.output_paths import output_path
 from core.atomic import atomic_write_text
-from core.benchmark import BenchmarkReport, cap_gpu_memory, run_benchmark
-from core.errors import device_memory_guard
+from core.cache_sizes import cache_bytes_from_gb
 from core.size_rules import check_side
-from core.latent_cache import cache_bytes_from_gb
-from core.methods.params import require_int
-from core.model_loading import load_model
 from core.speed_options import parse_speed_config
 from core.vital_layers import vital_layers_for
 
+# The options are defined without torch, so --help and usage errors are instant; run() loads the model.
+if TYPE_CHECKING:
+    from core.benchmark import BenchmarkReport
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -68,6 +68,11 @@ def format_table(reports: list[BenchmarkReport]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Load the model once, run every configuration, print the table, write the JSON."""
+    from core.benchmark import cap_gpu_memory, run_benchmark
+    from core.errors import device_memory_guard
+    from core.methods.params import require_int
+    from core.model_loading import load_model
+
     configs = [config.strip() for config in args.configs.split(",") if config.strip()]
     for config in configs:
         parse_speed_config(config)

@@ -4,25 +4,23 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cli.model_options import add_model_arguments, model_spec_from_args
 from cli.output_paths import check_output_folder, output_path
 from cli.speed_arguments import add_speed_arguments, apply_speed_arguments
 from cli.terminal_progress import TerminalProgress
+from core.cache_sizes import DEFAULT_LATENT_CACHE_BYTES, cache_bytes_from_gb
 from core.errors import ParameterError
-from core.engine import check_seed
 from core.images import DEFAULT_MAX_PIXELS
+from core.method_defaults import DEFAULT_METHOD
+from core.prompt_rules import check_prompt
 from core.size_rules import check_pixel_budget, check_side
-from core.latent_cache import DEFAULT_LATENT_CACHE_BYTES, cache_bytes_from_gb, cached_engine
-from core.methods.params import require_int
-from core.model_loading import load_model
-from core.progress import JobControl
-from core.prompts import check_prompt
-from core.session.autosave import Autosave
-from core.session.export import export_node
-from core.session.session_editing import DEFAULT_METHOD, EditSession
 from core.vital_layers import parse_vital_layers
 
+# The options are defined without torch, so --help and usage errors are instant; run() loads the engine.
+if TYPE_CHECKING:
+    from core.session.session_editing import EditSession
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -56,6 +54,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _check(args: argparse.Namespace) -> None:
+    from core.engine import check_seed
+    from core.methods.params import require_int
+
     if (args.input_image is None) == (args.prompt is None):
         raise ParameterError("start from a photo (--input-image with --source-prompt) or a generated image "
                              "(--prompt), one of the two")
@@ -78,6 +79,12 @@ def _check(args: argparse.Namespace) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Check the inputs, then edit step by step; every finished step is on disk and autosaved."""
+    from core.latent_cache import cached_engine
+    from core.model_loading import load_model
+    from core.progress import JobControl
+    from core.session.autosave import Autosave
+    from core.session.session_editing import EditSession
+
     _check(args)
     options = {"params": {k: v for k, v in (("steps", args.steps), ("guidance", args.guidance)) if v is not None},
                "seed": args.seed, "max_sequence_length": args.max_sequence_length,
@@ -114,6 +121,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _write_new_steps(session: EditSession, output: Path, written: int) -> int:
     """Write ``step{k}.png`` for the steps of the chain not written yet; returns how many are written."""
+    from core.session.export import export_node
+
     chain = session.tree.path_to(session.tree.current_id)
     for k, node in enumerate(chain[written:], start=written):
         export_node(session.tree, node.id, output / f"step{k}.png")

@@ -9,17 +9,12 @@ from typing import Sequence
 
 from PIL import Image, ImageDraw, ImageFont
 
-from cli.edit_command import run_with_progress
+from cli.edit_command import METHOD_OPTIONS, run_with_progress
 from cli.model_options import add_model_arguments, model_spec_from_args
 from cli.output_paths import check_output_folder, output_path
-from core.engine import Engine, validate_request
 from core.errors import ParameterError
 from core.image_files import save_png, side_by_side
 from core.images import DEFAULT_MAX_PIXELS, load_image, resize_to_working_size
-from core.methods import METHODS, get_method
-from core.methods.base import EditRequest
-from core.model_loading import load_model
-
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,7 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--input-image", "--input_img_path", type=Path, required=True, help="the photo to edit")
     parser.add_argument("--prompts", nargs=2, required=True, metavar=("SOURCE", "TARGET"),
                         help="the prompt describing the photo, then the edit prompt")
-    parser.add_argument("--methods", default=",".join(METHODS),
+    parser.add_argument("--methods", default=",".join(METHOD_OPTIONS),
                         help="comma-separated methods, in grid order (default: %(default)s)")
     parser.add_argument("--output", "--output_path", required=True, type=output_path, help="folder for the results")
     parser.add_argument("--seed", type=int, default=42)
@@ -40,6 +35,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def parse_methods(text: str) -> list[str]:
     """``"flowedit, sdedit"`` to known method names, in order, without repeats."""
+    from core.methods import METHODS, get_method
+
     names = list(dict.fromkeys(name.strip() for name in text.split(",") if name.strip()))
     if not names:
         raise ParameterError(f"--methods names no method: choose from {', '.join(METHODS)}")
@@ -66,6 +63,10 @@ def labelled_grid(tiles: Sequence[tuple[str, Image.Image]]) -> Image.Image:
 
 def run(args: argparse.Namespace) -> int:
     """Check everything cheap, load the model once, run each method, write the images and the grid."""
+    from core.engine import Engine, validate_request
+    from core.methods.base import EditRequest
+    from core.model_loading import load_model
+
     methods = parse_methods(args.methods)
     photo = resize_to_working_size(load_image(args.input_image), args.max_pixels)
     source_prompt, target_prompt = args.prompts

@@ -6,30 +6,26 @@ import argparse
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cli.model_options import add_model_arguments, model_spec_from_args
 from cli.output_paths import output_path
 from cli.terminal_progress import TerminalProgress
-from core.devices import resolve_device, resolve_dtype
-from core.errors import Cancelled, ParameterError, device_memory_guard
-from core.model_loading import KNOWN_MODELS, load_model
-from core.progress import JobControl
-from core.similarity import DEFAULT_METRIC_MODEL, load_metric_model
-from core.vital_detection import (
+from core.detection_defaults import (
+    DEFAULT_METRIC_MODEL,
     DETECTION_GUIDANCE,
     DETECTION_MAX_SEQUENCE_LENGTH,
     DETECTION_SIZE,
     DETECTION_STEPS,
-    DetectionSettings,
-    default_prompts_file,
-    detect_vital_layers,
-    read_prompts_file,
 )
-from core.vital_partial import partial_path, refuse_unrequested_resume
+from core.errors import Cancelled, ParameterError, device_memory_guard
+from core.model_ids import KNOWN_MODELS
 from core.vital_registry import register_vital_layers
-from core.vital_report import build_result, read_result, write_result
 from core.vital_scores import DEFAULT_TOP_K, check_selection
 
+# The options are defined without torch, so --help and usage errors are instant; run() loads the models.
+if TYPE_CHECKING:
+    from core.vital_detection import DetectionSettings
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -74,6 +70,8 @@ def default_output(model: str) -> Path:
 
 
 def _settings(args: argparse.Namespace) -> tuple[DetectionSettings, Path]:
+    from core.vital_detection import DetectionSettings, default_prompts_file, read_prompts_file
+
     prompts_file = args.prompts_file or default_prompts_file()
     prompts = read_prompts_file(prompts_file)
     if args.num_prompts is not None:
@@ -99,6 +97,8 @@ def _register(model_id: str, chosen: list[int], num_double: int, num_single: int
 
 
 def _register_result(path: Path) -> int:
+    from core.vital_report import read_result
+
     result = read_result(path)
     _register(result["model"], result["chosen"]["layers"], result["num_double"], result["num_single"], path)
     return 0
@@ -106,6 +106,14 @@ def _register_result(path: Path) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Check everything cheap first, then load the models, detect, write the result and its chart."""
+    from core.devices import resolve_device, resolve_dtype
+    from core.model_loading import load_model
+    from core.progress import JobControl
+    from core.similarity import load_metric_model
+    from core.vital_detection import detect_vital_layers
+    from core.vital_partial import partial_path, refuse_unrequested_resume
+    from core.vital_report import build_result, write_result
+
     if args.register_result is not None:
         return _register_result(args.register_result)
     settings, prompts_file = _settings(args)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from core.speed_options import speed_config
+
 ATTENTION_HELP = ("diffusers attention backend: native (default), flash, _native_cudnn, sage, ... (whatever this "
                   "machine provides; results may differ in the last bits from native)")
 
@@ -19,11 +21,16 @@ def add_speed_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--attention-backend", default="native", metavar="NAME", help=ATTENTION_HELP)
 
 
+def speed_config_from_args(args: argparse.Namespace) -> str:
+    """The speed configuration string the options describe ("eager" without any)."""
+    return speed_config(args.compile, args.attention_backend)
+
+
 def apply_speed_arguments(model, args: argparse.Namespace) -> None:
     """Apply the options to a loaded model; with --compile, say on stderr when a compilation runs."""
-    from core.speed_options import apply_speed_options, compile_watch, speed_config
+    from core.speed_options import apply_speed_options, compile_watch
 
-    apply_speed_options(model, speed_config(args.compile, args.attention_backend))
+    apply_speed_options(model, speed_config_from_args(args))
     watch = compile_watch(model)
     if watch is not None:
         watch.listener = _announce_compilation

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import sys
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-from core.progress import ProgressEvent
+if TYPE_CHECKING:  # the commands import this before torch loads
+    from core.progress import ProgressEvent
 
 _PHASE_NAMES = {"invert": "inverting", "edit": "editing", "sample": "sampling", "encode": "encoding",
                 "decode": "decoding", "detect": "detecting", "check": "checking inversion"}

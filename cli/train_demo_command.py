@@ -7,7 +7,7 @@ import signal
 import sys
 from pathlib import Path
 
-from core.demo_model.training import TrainSettings, export_checkpoint, train_demo_model
+from core.demo_model.train_settings import TrainSettings
 from core.errors import ParameterError
 
 HELP = "train the demo model on the synthetic shape world (about an hour on a quiet 2-core CPU with --threads 2; Ctrl-C saves, run again to resume)"
@@ -40,6 +40,8 @@ def run(args: argparse.Namespace) -> int:
         raise ParameterError("--threads must be at least 1")
     import torch
     from tqdm import tqdm
+
+    from core.demo_model.training import export_checkpoint, train_demo_model
 
     torch.set_num_threads(args.threads)
     if args.export:

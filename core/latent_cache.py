@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import math
 import os
 import re
 import time
@@ -27,8 +26,8 @@ from safetensors.torch import save as save_tensors
 from core.atomic import atomic_write_bytes, atomic_write_text
 from core.cache_concurrency import READ_ATTEMPTS, claim_key, info_rewritten
 from core.cache_keys import CACHE_FORMAT_VERSION, prompt_key
+from core.cache_sizes import DEFAULT_LATENT_CACHE_BYTES, DEFAULT_PROMPT_CACHE_BYTES
 from core.engine import Engine
-from core.errors import ParameterError
 from core.finite_latents import require_finite_latents
 from core.model import FluxModel
 from core.paths import cache_dir
@@ -36,24 +35,12 @@ from core.prompts import PromptEmbedding
 from core.session.trajectory_files import trajectory_from_bytes, trajectory_to_bytes
 from core.trajectory import ExpectedTrajectory, Trajectory
 
-DEFAULT_LATENT_CACHE_BYTES = 20 * 1000**3
-# A cache cap below this could not hold one inversion of a small photo; above it is a typo.
-MIN_CACHE_GB, MAX_CACHE_GB = 0.01, 100_000.0
-DEFAULT_PROMPT_CACHE_BYTES = 2 * 1000**3
 # Leftovers of a killed writer (temp files, data without its JSON) older than this are removed.
 STALE_SECONDS = 3600
 _DATA = ".safetensors"
 _INFO = ".json"
 _KEY = re.compile(r"[0-9a-f]{16,128}")
 log = logging.getLogger(__name__)
-
-
-def cache_bytes_from_gb(gigabytes: float, what: str = "the latent cache size") -> int:
-    """A cache cap given in GB (10**9 bytes) as bytes; refuses NaN, infinity and absurd sizes."""
-    if isinstance(gigabytes, bool) or not isinstance(gigabytes, (int, float)) or not math.isfinite(gigabytes) or \
-            not MIN_CACHE_GB <= gigabytes <= MAX_CACHE_GB:
-        raise ParameterError(f"{what} must be from {MIN_CACHE_GB:g} to {MAX_CACHE_GB:g} GB (got {gigabytes})")
-    return int(gigabytes * 1000**3)
 
 
 class FileCache:

@@ -6,6 +6,9 @@ module takes its defaults from here.
 
 from __future__ import annotations
 
+# The method an edit uses when none is chosen
+DEFAULT_METHOD = "stable-flow"
+
 # Stable Flow (core/stable_flow.py, ALGORITHMS.md section 1)
 GENERATED_STEPS = 15
 GENERATED_GUIDANCE = 3.5

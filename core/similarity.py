@@ -16,7 +16,6 @@ from core.errors import ModelLoadError
 from core.demo_model.vae_metric import DEMO_VAE_METRIC_ID
 from core.tiny_dinov2 import TINY_METRIC_ID, build_tiny_dinov2
 
-DEFAULT_METRIC_MODEL = "facebook/dinov2-giant"
 EMBEDDING = "CLS token after the final layer norm (last_hidden_state[:, 0])"
 
 

@@ -19,6 +19,7 @@ from typing import Any, Optional
 import torch
 
 from core.block_bypass import bypassed_block
+from core.detection_defaults import DETECTION_GUIDANCE, DETECTION_MAX_SEQUENCE_LENGTH, DETECTION_SIZE, DETECTION_STEPS
 from core.errors import ParameterError
 from core.image_files import save_png
 from core.size_rules import check_side
@@ -34,10 +35,6 @@ from core.vital_layers import BlockLayout
 from core.vital_partial import PartialResults
 from core.vital_scores import LayerScores
 
-DETECTION_STEPS = 15
-DETECTION_GUIDANCE = 3.5
-DETECTION_SIZE = 1024
-DETECTION_MAX_SEQUENCE_LENGTH = MAX_SEQUENCE_LENGTH
 PROMPTS_RESOURCE = "detection_prompts.txt"
 PHASE = "detect"
 

@@ -177,7 +177,7 @@ class BatchDialog(QDialog):
                 from core.captioning import shared_captioner
 
                 sources.captioner = shared_captioner(caption_model, engine.model.device, offline=True)
-            runner = BatchRunner(engine, recipe, sources, output)
+            runner = BatchRunner(engine, recipe, sources, output, speed=choice.speed)
             return runner.run(photos, output / REPORT_NAME, bases=bases, control=control, on_photo=relay.photo.emit)
 
         s = self.controller.settings

@@ -35,6 +35,9 @@ NO_MODEL = "No model chosen yet: choose one in Model ▸ Set up model… (the de
 SAVING = "The project is being saved: delete once it is (a moment)."
 BUSY = "An edit is already running: wait for it to finish, or press Cancel first."
 ENGINE_STARTING = "The editing engine is still starting; try again in a moment."
+PREVIEW_NEEDS_IMAGE = ("A fast preview edits an open photo or result: turn Fast preview off to generate the image "
+                       "(the next edits start from it at full quality).")
+NOT_A_PREVIEW = "Only a fast preview can be rendered at full quality: choose a result labelled Preview."
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,8 @@ class EditorController(QObject):
         self.session = None
         self._edit_job: Optional[int] = None
         self._cancelling = False
-        self._queued_edit: Optional[EditSettings] = None  # pressed Edit while the running one was cancelling
+        # Pressed Edit while the running one was cancelling: the edit and the node it starts from (None: current).
+        self._queued_edit: Optional[tuple[EditSettings, Optional[str]]] = None
         self.check_inversion = False  # Edit > Check Inversion of Photos
         self._inversion_check: Optional[tuple[str, QImage]] = None
         self._load_job: Optional[int] = None
@@ -438,15 +442,16 @@ class EditorController(QObject):
         request, _finish = self._build(edit)
         return get_method(request.method).resolve_params(request)
 
-    def run_edit(self, edit: EditSettings) -> Optional[int]:
-        """Submit an edit of the current node (or a generated start); returns the job id.
+    def run_edit(self, edit: EditSettings, node_id: Optional[str] = None) -> Optional[int]:
+        """Submit an edit of ``node_id`` (default: the current node, or a generated start when
+        nothing is open); returns the job id.
 
         While a cancelled edit is still stopping, the new one is queued and starts as soon as
         it has; while another edit runs, it is refused with the reason.
         """
         if self.busy:
             if self._cancelling:
-                self._queued_edit = edit
+                self._queued_edit = (edit, node_id)
                 self.notice.emit("The new edit starts as soon as the cancelled one has stopped")
             else:
                 self.edit_failed.emit(BUSY)
@@ -458,7 +463,7 @@ class EditorController(QObject):
             self.edit_failed.emit(NO_MODEL)
             return None
         try:
-            request, finish = self._build(edit)
+            request, finish = self._build(edit, node_id)
         except UserError as error:
             self.edit_failed.emit(str(error))
             return None
@@ -484,22 +489,46 @@ class EditorController(QObject):
             steps = 1  # the job will refuse it with one line
         return plan_phases(request.method, kind, steps)
 
-    def _build(self, edit: EditSettings):
+    def render_full_quality(self, node_id: str) -> Optional[int]:
+        """Run a fast preview's edit again at full quality: the same parent, description, prompt,
+        method, parameters asked, seed and mask, at the full text length and step count. The
+        result is a sibling of the preview (which stays, like every result) and becomes current.
+        Returns the job id."""
+        tree = self.tree
+        node = tree.node(node_id) if tree is not None and tree.contains(node_id) else None
+        if node is None or node.preview is None:
+            self.edit_failed.emit(NOT_A_PREVIEW)
+            return None
+        edit = EditSettings(source_prompt=node.source_prompt or "", edit_prompts=(node.prompt,),
+                            method=node.method, params=dict(node.preview["params"]), seed=node.seed,
+                            max_sequence_length=node.preview["max_sequence_length"], mask=tree.mask(node_id))
+        return self.run_edit(edit, node.parent_id)
+
+    def _build(self, edit: EditSettings, node_id: Optional[str] = None):
         session = self.session
         tree = session.tree
-        if tree.current_id is None:
+        if node_id is None and tree.current_id is None:
+            if edit.preview:
+                raise UserError(PREVIEW_NEEDS_IMAGE)
             request = session.generation_request(
                 edit.source_prompt, edit.edit_prompts, method=edit.method, params=edit.params, seed=edit.seed,
                 height=edit.height, width=edit.width, max_sequence_length=edit.max_sequence_length)
             return request, lambda result, model: GeneratedStart(request, result, model.model_id, model.revision)
-        node_id = tree.current_id
+        node_id = tree.current_id if node_id is None else node_id
         request = session.build_request(node_id, edit.edit_prompts, edit.method, edit.params, edit.seed,
                                         source_prompt=edit.source_prompt,
                                         max_sequence_length=edit.max_sequence_length, mask=edit.mask)
+        full_quality = None
+        if edit.preview:
+            from core.preview_mode import preview_request
+
+            full_quality = {"params": dict(edit.params), "max_sequence_length": request.max_sequence_length}
+            request = preview_request(request)
         autosave_folder = session.autosave.folder
 
         def finish(result, model):  # on the worker thread
-            operation = session.add_result(node_id, request, result, model.model_id, model.revision)
+            operation = session.add_result(node_id, request, result, model.model_id, model.revision,
+                                           preview=full_quality)
             prewrite_results(autosave_folder, operation)
             return FinishedEdit(operation, result.kv_replay_share)
 
@@ -536,9 +565,9 @@ class EditorController(QObject):
         self.busy_changed.emit(False)
 
     def _run_queued_edit(self) -> None:
-        edit, self._queued_edit = self._queued_edit, None
-        if edit is not None:
-            self.run_edit(edit)
+        queued, self._queued_edit = self._queued_edit, None
+        if queued is not None:
+            self.run_edit(*queued)
 
     @Slot(int, str, int, int)
     def _on_progress(self, job_id: int, phase: str, step: int, total: int) -> None:

@@ -12,6 +12,7 @@ from typing import Any, Callable, Optional
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFormLayout,
     QHBoxLayout,
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from core.demo_model.shipped import DEMO_IMAGE_SIZE, DEMO_MODEL_ID, DEMO_TEXT_TOKENS
 from core.errors import UserError
+from core.preview_mode import preview_text_length
 from core.size_rules import MAX_SIDE, SIZE_MULTIPLE
 from gui.edit_settings import DEFAULT_MAX_SEQUENCE_LENGTH, DEFAULT_SIZE, EditSettings
 from gui.icons import set_icon
@@ -51,6 +53,7 @@ class EditPanel(QWidget):
 
     edit_requested = Signal()
     cancel_requested = Signal()
+    render_full_requested = Signal()  # "Render full quality" on the fast preview shown
     caption_requested = Signal()  # "Describe for me": the captioning model writes the description
 
     def __init__(self, default_steps: int = 0, parent: Optional[QWidget] = None) -> None:
@@ -161,6 +164,20 @@ class EditPanel(QWidget):
         buttons.addWidget(self.edit_button, 1)
         buttons.addWidget(self.cancel_button)
 
+        self.preview = QCheckBox("Fast preview", self)  # its tooltip follows the kind of start
+        self.preview_note = QLabel(self)
+        self.preview_note.setObjectName("hint")
+        self.preview_note.setWordWrap(True)
+        self.preview_note.hide()
+        # Shown while the result shown is a fast preview.
+        self.preview_result_note = QLabel(self)
+        self.preview_result_note.setWordWrap(True)
+        self.render_full_button = QPushButton("Render full quality", self)
+        self.render_full_button.setToolTip("Run this preview's edit again at full quality; the result is added "
+                                           "beside the preview, which stays in the history")
+        self.preview_result_note.hide()
+        self.render_full_button.hide()
+
         layout = QVBoxLayout(self)
         self.source_label = QLabel("Describe the image")
         layout.addWidget(self.source_label)
@@ -178,7 +195,11 @@ class EditPanel(QWidget):
         layout.addWidget(self.param_problem)
         layout.addWidget(self.hint)
         layout.addWidget(self.error)
+        layout.addWidget(self.preview)
+        layout.addWidget(self.preview_note)
         layout.addLayout(buttons)
+        layout.addWidget(self.preview_result_note)
+        layout.addWidget(self.render_full_button)
         layout.addStretch(1)
 
         self.dice.clicked.connect(lambda: self.seed.setValue(random.randint(0, MAX_SEED)))
@@ -191,6 +212,9 @@ class EditPanel(QWidget):
         self.max_sequence_length.valueChanged.connect(self.check_prompt_lengths)
         self.edit_button.clicked.connect(self.edit_requested)
         self.cancel_button.clicked.connect(self.cancel_requested)
+        self.preview.toggled.connect(lambda _on: self.show_preview_plan())
+        self.max_sequence_length.valueChanged.connect(lambda _value: self.show_preview_plan())
+        self.render_full_button.clicked.connect(self.render_full_requested)
         self.set_start_kind("generated")
 
     # -- configuration -------------------------------------------------------------------
@@ -221,6 +245,8 @@ class EditPanel(QWidget):
         self._start_kind = kind
         self._fixed_steps = fixed_steps
         generated = kind == "generated"
+        self.preview.setEnabled(not generated)
+        self.preview.setToolTip(self._preview_tip(generated))
         self.size_label.setVisible(generated)
         for index in range(self._size_row.count()):
             self._size_row.itemAt(index).widget().setVisible(generated)
@@ -270,7 +296,7 @@ class EditPanel(QWidget):
             return
         shown = {**self.main_params.values(), **self.advanced_params.values()}
         try:
-            resolved = self.resolver(self.settings())
+            resolved = self.resolver(self.full_settings())
         except UserError as error:
             self.param_problem.setText(f"These settings cannot run: {error}")
             self.param_problem.show()
@@ -283,6 +309,7 @@ class EditPanel(QWidget):
             forced = {name: self._forced_reason(name, resolved[name]) for name in self._engine_overrides(shown)}
         for form in (self.main_params, self.advanced_params):
             form.show_values(resolved, forced)
+        self.show_preview_plan(resolved)
 
     def _engine_overrides(self, shown: dict) -> set[str]:
         """Numeric parameters the engine sets whatever is asked: each is asked for one more
@@ -292,7 +319,7 @@ class EditPanel(QWidget):
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 continue
             try:
-                resolved = self.resolver(replace(self.settings(), params={name: value + 1})) or {}
+                resolved = self.resolver(replace(self.full_settings(), params={name: value + 1})) or {}
             except UserError:
                 continue
             if name in resolved and resolved[name] != value + 1:
@@ -304,6 +331,45 @@ class EditPanel(QWidget):
             return (f"A known result is edited along its own trajectory, so it keeps the {value} steps it was made "
                     "with (change the description of the image to edit it like a photo)")
         return f"This kind of edit always runs with {label_for(name).lower()} {value}"
+
+    @staticmethod
+    def _preview_tip(generated: bool) -> str:
+        if generated:
+            return ("A fast preview edits an open photo or result; the image generated from nothing is the start "
+                    "of every later edit, so it is made at full quality")
+        return ("A quick, lower-quality look: fewer steps and text tokens. The result is labelled Preview; "
+                "Render full quality then redoes it at the settings above")
+
+    def show_preview_plan(self, full: Optional[dict[str, Any]] = None) -> None:
+        """Under "Fast preview", while it is on: the steps and text tokens the preview runs
+        against the full settings (``full``: the engine's parameters at full quality)."""
+        on = self.preview.isChecked() and self.preview.isEnabled()
+        self.preview_note.setVisible(on)
+        if not on:
+            return
+        tokens = self.max_sequence_length.value()
+        text = f"{preview_text_length(tokens)} text tokens instead of {tokens}"
+        if self.resolver is not None:
+            try:
+                full = full if full is not None else self.resolver(self.full_settings())
+                quick = self.resolver(self.settings())
+            except UserError:
+                full = quick = None
+            if full and quick and "steps" in full:
+                text = (f"{quick['steps']} steps instead of {full['steps']}, " if quick["steps"] != full["steps"]
+                        else f"{full['steps']} steps (this result's own), ") + text
+        self.preview_note.setText(f"Preview: {text}.")
+
+    def show_preview_result(self, node) -> None:
+        """Offer "Render full quality" when the node shown (None: nothing is open) is a fast preview."""
+        preview = node is not None and node.preview is not None
+        self.preview_result_note.setVisible(preview)
+        self.render_full_button.setVisible(preview)
+        if preview:
+            steps = node.params.get("steps")
+            made = f"{steps} steps, " if steps is not None else ""
+            self.preview_result_note.setText(f"This result is a fast preview ({made}{node.max_sequence_length} "
+                                             "text tokens): a quick look, not the final image.")
 
     def set_token_counter(self, counter) -> None:
         """Count prompt tokens with this model's tokenizers from now on (None: no warnings)."""
@@ -335,7 +401,12 @@ class EditPanel(QWidget):
             source_prompt=self.source_prompt.text().strip(), edit_prompts=prompts, method=self.method_name(),
             params=params, seed=self.seed.value(), width=self.width_box.value(), height=self.height_box.value(),
             max_sequence_length=self.max_sequence_length.value(),
+            preview=self.preview.isChecked() and self.preview.isEnabled(),
         )
+
+    def full_settings(self) -> EditSettings:
+        """The edit as set up, at full quality (what the fields show)."""
+        return replace(self.settings(), preview=False)
 
     def suggest_source_prompt(self, text: str, replace: bool = False) -> bool:
         """Fill "Describe the image" with a caption, marked as suggested; never over typed text
@@ -369,8 +440,9 @@ class EditPanel(QWidget):
             self.edit_prompts.setFocus()
 
     def set_busy(self, busy: bool) -> None:
-        """While an edit runs: Edit off, Cancel on."""
+        """While an edit runs: Edit and Render full quality off, Cancel on."""
         self.edit_button.setEnabled(not busy)
+        self.render_full_button.setEnabled(not busy)
         self.cancel_button.setEnabled(busy)
         if busy:
             self.clear_error()

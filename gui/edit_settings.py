@@ -15,6 +15,7 @@ class EditSettings:
 
     ``width``/``height`` only matter for a generated start (no image open yet); ``mask`` is
     the painted mask (an 8-bit PIL image, white = edit) or None for the whole image.
+    ``preview`` asks for a fast preview (core/preview_mode.py) of these settings.
     """
 
     source_prompt: str
@@ -26,3 +27,4 @@ class EditSettings:
     height: int = DEFAULT_SIZE
     max_sequence_length: int = DEFAULT_MAX_SEQUENCE_LENGTH
     mask: Optional[Any] = None
+    preview: bool = False

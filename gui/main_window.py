@@ -157,6 +157,7 @@ class MainWindow(QMainWindow):
         self.edit_panel.edit_requested.connect(self.run_edit)
         self.edit_panel.source_prompt.textChanged.connect(lambda _text: self._update_start_kind())
         self.edit_panel.cancel_requested.connect(self.cancel_edit)
+        self.edit_panel.render_full_requested.connect(self.render_full_quality)
         self.history_panel.node_clicked.connect(c.set_current)
         self.history_panel.export_requested.connect(self.export_node)
         self.history_panel.edit_from_requested.connect(self.edit_from)
@@ -218,6 +219,8 @@ class MainWindow(QMainWindow):
     def _on_edit_finished(self, node_ids: list) -> None:
         self._on_edit_ended()
         done = f"Done: {len(node_ids)} result{'s' if len(node_ids) != 1 else ''}"
+        if node_ids and self.controller.tree.node(node_ids[0]).preview is not None:
+            done += " · fast preview: Render full quality when it looks right"
         share = self.controller.last_kv_replay_share
         if share > 0:  # a re-edit whose source's K/V were recorded: how much the memory budget held
             done += f" · re-edit memory replayed {share:.0%} of the steps"
@@ -265,6 +268,7 @@ class MainWindow(QMainWindow):
         if current != self._shown_current:
             self._show_description(tree, current)
         self._update_start_kind()
+        self.edit_panel.show_preview_result(tree.node(current) if current is not None else None)
         if current is None:
             self.canvas.set_image(None)
             self.compare_bar.set_available(False)
@@ -302,6 +306,13 @@ class MainWindow(QMainWindow):
         """Submit the edit panel's edit."""
         self.edit_panel.clear_error()
         self.controller.run_edit(self.masks.with_mask(self.edit_panel.settings()))
+
+    def render_full_quality(self) -> None:
+        """Run the fast preview shown again at full quality (a new result beside it)."""
+        self.edit_panel.clear_error()
+        tree = self.controller.tree
+        if tree is not None and tree.current_id is not None:
+            self.controller.render_full_quality(tree.current_id)
 
     def cancel_edit(self) -> None:
         """Stop the running edit; Edit is available again at once (a new edit waits for the stop)."""

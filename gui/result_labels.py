@@ -6,6 +6,7 @@ from gui.method_catalog import method_label
 
 # Results of one edit job share their recipe but the prompt, and were created together.
 BATCH_SECONDS = 0.05  # one job creates its nodes in one loop, microseconds apart
+PREVIEW_LABEL = "Preview"
 
 
 def elide(text: str, limit: int) -> str:
@@ -36,8 +37,10 @@ def distinct_labels(prompts: list[str], limit: int = 22) -> list[str]:
 
 
 def how_made(node) -> str:
-    """'Stable Flow · seed 42 · 28 steps' (what stays visible however long the prompt is)."""
-    parts = [method_label(node.method)] if node.method else []
+    """'Stable Flow · seed 42 · 28 steps' (what stays visible however long the prompt is);
+    a fast preview starts with 'Preview'."""
+    parts = [PREVIEW_LABEL] if node.preview is not None else []
+    parts += [method_label(node.method)] if node.method else []
     if node.seed is not None:
         parts.append(f"seed {node.seed}")
     if isinstance(node.params, dict) and "steps" in node.params:

@@ -19,18 +19,20 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence
 
 from PIL import Image
 
 from core.batch.small_files import read_capped
 from core.errors import ParameterError, UserError
 from core.images import DEFAULT_MAX_PIXELS, SIZE_MULTIPLE
-from core.methods import METHODS, get_method
-from core.methods.base import EditRequest
-from core.prompts import check_prompt
-from core.session.tree import EditTree
-from core.stable_flow import MAX_SEQUENCE_LENGTH
+from core.method_defaults import DEFAULT_METHOD, MAX_SEQUENCE_LENGTH
+from core.prompt_rules import check_prompt
+
+# Importable without torch (``batch --help`` reads this module); checking a method's
+# parameters imports the methods.
+if TYPE_CHECKING:
+    from core.session.tree import EditTree
 
 RECIPE_FORMAT = 1
 DEFAULT_SEED = 42
@@ -49,7 +51,7 @@ class BatchEdit:
     """One edit of the chain: its prompt(s), method, parameters and seed."""
 
     prompts: tuple[str, ...]
-    method: str = "stable-flow"
+    method: str = DEFAULT_METHOD
     params: Mapping[str, Any] = field(default_factory=dict)
     seed: int = DEFAULT_SEED
 
@@ -96,8 +98,7 @@ def check_recipe(recipe: BatchRecipe) -> None:
             raise RecipeError(f"edit {index} has {len(edit.prompts)} prompts: each edit of a chain has one prompt")
         for prompt in edit.prompts:
             check_prompt(prompt, f"prompt of edit {index}")
-        if edit.method not in METHODS:
-            raise RecipeError(f"edit {index}: unknown method '{edit.method}' (choose one of {', '.join(METHODS)})")
+        _check_method(edit.method, index)
         check_params(edit.params, f"edit {index}")
         _check_int(edit.seed, f"seed of edit {index}", 0, _MAX_SEED)
         _check_method_params(edit, index)
@@ -123,8 +124,18 @@ def check_params(params: Any, where: str) -> None:
             raise RecipeError(f"{where}: parameter '{name}' must be a finite number (got {value!r})")
 
 
+def _check_method(method: str, index: int) -> None:
+    from core.methods import METHODS
+
+    if method not in METHODS:
+        raise RecipeError(f"edit {index}: unknown method '{method}' (choose one of {', '.join(METHODS)})")
+
+
 def _check_method_params(edit: BatchEdit, index: int) -> None:
     """The method's own checks (names and ranges), as for a photo, before any photo is read."""
+    from core.methods import get_method
+    from core.methods.base import EditRequest
+
     probe = EditRequest(method=edit.method, source_prompt="a photo", target_prompts=edit.prompts,
                         image=Image.new("RGB", (SIZE_MULTIPLE, SIZE_MULTIPLE)), params=dict(edit.params))
     try:
@@ -147,7 +158,7 @@ def recipe_hash(recipe: BatchRecipe, *, photo_digest: str, source_spec: str, mod
     return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
 
 
-def recipe_from_prompts(prompts: Sequence[str], method: str = "stable-flow", params: Optional[Mapping] = None,
+def recipe_from_prompts(prompts: Sequence[str], method: str = DEFAULT_METHOD, params: Optional[Mapping] = None,
                         seed: int = DEFAULT_SEED, **options: Any) -> BatchRecipe:
     """``--prompts SRC TGT...``: one edit with one result per target prompt (SRC: template or ``auto``)."""
     if len(prompts) < 2:
@@ -193,7 +204,7 @@ def _edit_from_dict(item: Any, index: int) -> BatchEdit:
     prompts = item.get("prompts", [item["prompt"]] if "prompt" in item else [])
     if not isinstance(prompts, list) or not all(isinstance(p, str) for p in prompts):
         raise RecipeError(f"edit {index}: 'prompts' must be a list of text")
-    method = item.get("method", "stable-flow")
+    method = item.get("method", DEFAULT_METHOD)
     if not isinstance(method, str):
         raise RecipeError(f"edit {index}: 'method' must be text")
     return BatchEdit(tuple(prompts), method, item.get("params", {}), item.get("seed", DEFAULT_SEED))
@@ -219,7 +230,7 @@ def recipe_from_chain(tree: EditTree, node_id: str, source: Optional[str] = None
     path = tree.path_to(node_id)
     if len(path) < 2:
         raise ParameterError("that is the opened image itself: choose an edit result to apply its chain")
-    edits = tuple(BatchEdit((node.prompt,), node.method or "stable-flow", dict(node.params),
+    edits = tuple(BatchEdit((node.prompt,), node.method or DEFAULT_METHOD, dict(node.params),
                             DEFAULT_SEED if node.seed is None else node.seed) for node in path[1:])
     last = path[-1]
     if source is None:  # the description the first edit started from (typed for that edit, or the photo's)

@@ -84,7 +84,7 @@ class BatchRunner:
     """Applies one recipe to photos with one engine, writing results into ``output``."""
 
     def __init__(self, engine: Engine, recipe: BatchRecipe, sources: SourcePrompts, output: Path,
-                 process_index: int = 0) -> None:
+                 process_index: int = 0, speed: str = "eager") -> None:
         self.engine = engine
         self.recipe = recipe
         self.sources = sources
@@ -94,6 +94,8 @@ class BatchRunner:
         self.session = EditSession()  # reused: opening the next photo frees the previous one's results
         if sources.needs_captioner:
             self.model = {**self.model, "captioner": sources.captioner_id}
+        if speed != "eager":  # compiled kernels and other attention backends differ in the last bits
+            self.model = {**self.model, "speed": speed}
 
     def new_report(self, photos: Sequence[Path]) -> BatchReport:
         """A report with every photo waiting."""

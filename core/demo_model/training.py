@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Callable
 
@@ -26,6 +26,7 @@ from core.demo_model.checkpoints import TrainingState, load_module, load_state, 
 from core.demo_model.flow_matching import noisy_and_target, sample_timesteps, shift_mu
 from core.demo_model.loss_curve import write_loss_curve
 from core.demo_model.shipped import DEMO_TEXT_TOKENS
+from core.demo_model.train_settings import TrainSettings
 from core.errors import UserError
 from core.latents import image_position_ids, pack
 
@@ -33,21 +34,6 @@ KL_WEIGHT = 1e-6
 CAPTION_DROPOUT = 0.1
 GUIDANCE_RANGE = (1.0, 5.0)  # the transformer's guidance input sees this range; the demo model is not distilled
 LATENT_STAT_BATCHES = 16
-
-
-@dataclass(frozen=True)
-class TrainSettings:
-    """What a run trains; a resumed run must use the same settings."""
-
-    seed: int = 0
-    vae_steps: int = 2500
-    vae_batch: int = 16
-    vae_lr: float = 1e-3
-    transformer_steps: int = 9000
-    transformer_batch: int = 16
-    transformer_lr: float = 8e-4
-    warmup: int = 100
-    checkpoint_every: int = 500
 
 
 ProgressFactory = Callable[[str, int, int], object]  # (description, total, initial) -> tqdm-like bar

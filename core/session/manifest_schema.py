@@ -83,6 +83,13 @@ def _vital_layers(value: Any) -> Optional[str]:
     return None
 
 
+def _preview(value: Any) -> Optional[str]:
+    if not isinstance(value, dict) or set(value) != {"params", "max_sequence_length"} or \
+            _params(value["params"]) or _int_in(1, MAX_SEQUENCE_LENGTH)(value["max_sequence_length"]):
+        return "is not the full-quality settings of a preview (params and max_sequence_length)"
+    return None
+
+
 # field -> (required, check); an optional field may also be null.
 NODE_FIELDS: dict[str, tuple[bool, Callable[[Any], Optional[str]]]] = {
     "id": (True, _node_id),
@@ -102,6 +109,7 @@ NODE_FIELDS: dict[str, tuple[bool, Callable[[Any], Optional[str]]]] = {
     "max_sequence_length": (False, _int_in(1, MAX_SEQUENCE_LENGTH)),
     "vital_layers": (False, _vital_layers),
     "masked": (False, _bool),
+    "preview": (False, _preview),
 }
 
 
@@ -122,7 +130,10 @@ def check_node(data: Any, index: int) -> EditNode:
             raise DamagedSessionError(f"the '{name}' of result {index + 1} in its manifest {problem}")
     fields = {name: data[name] for name in NODE_FIELDS if data.get(name) is not None}
     fields.setdefault("parent_id", None)
-    return EditNode(**fields)
+    try:
+        return EditNode(**fields)
+    except ValueError as error:  # fields that do not go together, e.g. a photo marked as a preview
+        raise DamagedSessionError(f"result {index + 1} in its manifest is inconsistent: {error}") from None
 
 
 def check_manifest(manifest: Any, format_name: str, format_version: int) -> tuple[list[EditNode], Optional[str]]:

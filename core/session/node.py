@@ -31,7 +31,9 @@ class EditNode:
     produced none, and for photo roots, whose inversion lives in the latent cache).
     ``original_size`` is the opened photo's size before scaling to the working size (photo
     roots only; export can scale back to it). ``masked`` says the edit was restricted by a
-    mask, which the tree holds beside the node's image.
+    mask, which the tree holds beside the node's image. ``preview`` marks a fast preview
+    (core/preview_mode.py) with what rendering it at full quality asks:
+    ``{"params": the parameters asked, "max_sequence_length": the full text length}``.
     """
 
     id: str
@@ -51,6 +53,7 @@ class EditNode:
     max_sequence_length: Optional[int] = None
     vital_layers: Optional[tuple[int, ...]] = None
     masked: bool = False
+    preview: Optional[dict] = None
 
     def __post_init__(self) -> None:
         if self.kind not in NODE_KINDS:
@@ -58,6 +61,10 @@ class EditNode:
         if not isinstance(self.masked, bool) or (self.masked and self.kind != "edit"):
             raise ValueError("only an edit can have a mask, and 'masked' is true or false")
         self.params = json_safe(self.params)
+        if self.preview is not None:
+            if self.kind != "edit":
+                raise ValueError("only an edit can be a preview")
+            self.preview = json_safe(self.preview)
         if self.original_size is not None:
             self.original_size = (int(self.original_size[0]), int(self.original_size[1]))
         if self.vital_layers is not None:
@@ -85,4 +92,5 @@ class EditNode:
             "model": self.model_id, "model_revision": self.model_revision,
             "max_sequence_length": self.max_sequence_length,
             "vital_layers": list(self.vital_layers) if self.vital_layers is not None else None,
+            **({"preview": True} if self.preview is not None else {}),
         }

@@ -18,6 +18,7 @@ from core.engine import Engine
 from core.errors import ParameterError
 from core.images import DEFAULT_MAX_PIXELS, load_image, resize_to_working_size
 from core.masks import mask_array, mask_image
+from core.method_defaults import DEFAULT_METHOD
 from core.methods.base import EditRequest, EditResult
 from core.progress import JobControl
 from core.prompt_rules import MAX_SEQUENCE_LENGTH
@@ -28,8 +29,6 @@ from core.session.operations import AddNodes
 from core.session.project_file import load_project, save_project
 from core.session.recipe_input import embedded_prompt
 from core.session.tree import EditTree
-
-DEFAULT_METHOD = "stable-flow"
 
 
 class EditSession:
@@ -130,15 +129,16 @@ class EditSession:
                            max_sequence_length=max_sequence_length, vital_layers=vital_layers, **start)
 
     def add_result(self, node_id: str, request: EditRequest, result: EditResult, model_id: str,
-                   model_revision: Optional[str] = None) -> AddNodes:
-        """The operation (not yet applied) adding one child of ``node_id`` per edit result."""
+                   model_revision: Optional[str] = None, preview: Optional[dict] = None) -> AddNodes:
+        """The operation (not yet applied) adding one child of ``node_id`` per edit result;
+        ``preview`` marks fast previews with their full-quality settings (see EditNode)."""
         nodes = []
         mask = None if request.mask is None else mask_image(request.mask)
         for prompt, trajectory in zip(request.target_prompts, result.trajectories):
             node = EditNode(new_node_id(), node_id, "edit", prompt, source_prompt=request.source_prompt,
                             method=result.method, params=result.params, seed=request.seed, model_id=model_id,
                             model_revision=model_revision, max_sequence_length=request.max_sequence_length,
-                            vital_layers=request.vital_layers, masked=mask is not None)
+                            vital_layers=request.vital_layers, masked=mask is not None, preview=preview)
             if trajectory is not None:
                 node.trajectory_id = node.id
             nodes.append(node)

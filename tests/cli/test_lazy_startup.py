@@ -28,12 +28,22 @@ def _probe(*argv: str, env: dict | None = None) -> tuple[dict, subprocess.Comple
     return json.loads(done.stdout.strip().splitlines()[-2]), done
 
 
-@pytest.mark.parametrize("argv, code", [
+CASES = [
     (["--help"], 0),
-    (["edit", "--help"], 0),
+    *[([name, "--help"], 0) for name in COMMANDS],
     (["edit", "--prompts", "a dog", "a cat"], 2),  # --output missing
     (["edit", "--prompts", "a", "b", "--output", "o", "--method", "nope"], 2),
-])
+    (["batch", "--input", "in", "--output", "out"], 2),  # neither --prompts, --recipe nor --from-project
+    (["batch", "--input", "in", "--output", "out", "--prompts", "a", "b", "--compile=yes"], 2),
+    (["chain", "--edits", "a cat"], 2),  # --output missing
+    (["compare", "--input-image", "p.png", "--prompts", "a photo"], 2),  # two prompts needed
+    (["detect-vital-layers", "--top-k", "3", "--threshold", "0.1"], 2),  # one of the two
+    (["bench", "--steps", "many"], 2),
+    (["train-demo-model"], 2),  # --output missing
+]
+
+
+@pytest.mark.parametrize("argv, code", CASES, ids=[" ".join(argv) for argv, _ in CASES])
 def test_help_and_usage_errors_import_no_model_library(argv, code):
     result, done = _probe(*argv)
     assert result == {"code": code, "heavy": []}, done.stderr

@@ -7,9 +7,11 @@ import dataclasses
 import pytest
 
 from cli.app import run_cli
+from core.batch.report import REPORT_NAME, read_report
 from core.image_files import read_recipe
 from core.methods.base import EditRequest
 from core.preview_mode import preview_request
+from tests.core.batch_helpers import photo_folder
 from tests.helpers import gradient_photo
 
 
@@ -57,5 +59,28 @@ def test_edit_preview_is_labelled_and_full_quality_is_the_same_command_without_i
 def test_an_unavailable_attention_backend_is_one_line(tmp_path, capsys):
     code = run_cli(["edit", "--model", "tiny-random", "--prompts", "a", "b", "--height", "32", "--width", "32",
                     "--output", str(tmp_path), "--attention-backend", "no-such"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.strip().splitlines() == [err.strip()] and "attention backend 'no-such'" in err
+
+
+def _batch_args(tmp_path) -> list[str]:
+    photo_folder(tmp_path / "in", 1)
+    return ["batch", "--model", "tiny-random", "--max-sequence-length", "16", "--input", str(tmp_path / "in"),
+            "--output", str(tmp_path / "out"), "--prompts", "a photo of {stem}", "a photo of a cat", "--steps", "2"]
+
+
+def test_batch_compiles_when_asked_and_a_rerun_without_it_redoes_the_photos(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("SFS_COMPILE_BACKEND", "eager")  # the same graphs and guards, without generating kernels
+    args = _batch_args(tmp_path)
+    assert run_cli([*args, "--compile"]) == 0
+    assert "compiling the transformer" in capsys.readouterr().err
+    assert read_report(tmp_path / "out" / REPORT_NAME)["model"]["speed"] == "compile"
+    assert run_cli(args) == 0  # compiled results differ in the last bits: not reused by a plain run
+    assert "1 of 1 photos done (0 from an earlier run)" in capsys.readouterr().out
+    assert "speed" not in read_report(tmp_path / "out" / REPORT_NAME)["model"]
+
+
+def test_batch_refuses_an_unavailable_attention_backend_in_one_line(tmp_path, capsys):
+    code = run_cli([*_batch_args(tmp_path), "--attention-backend", "no-such"])
     err = capsys.readouterr().err
     assert code == 2 and err.strip().splitlines() == [err.strip()] and "attention backend 'no-such'" in err

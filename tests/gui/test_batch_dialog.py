@@ -118,3 +118,25 @@ def test_a_batch_with_descriptions_from_the_captioning_model(qtbot, tmp_path):
         dialog.close()
     finally:
         close_window(window)
+
+
+def test_a_batch_records_the_speed_options_of_the_settings(qtbot, tmp_path):
+    from gui.settings import TINY_MODEL, AppSettings
+    from tests.gui.helpers import close_window, open_window
+
+    window = open_window(qtbot, AppSettings(model=TINY_MODEL, device="cpu", attention_backend="_native_math"))
+    try:
+        open_photo(window, tmp_path)
+        (node_id,) = edit(qtbot, window, "a photo of a street", "a photo of a dog")
+        photo_folder(tmp_path / "shoot", 1)
+        dialog = window.apply_chain_to_folder(node_id)
+        dialog.folder.setText(str(tmp_path / "shoot"))
+        dialog.output.setText(str(tmp_path / "results"))
+        with qtbot.waitSignal(window.controller.host.finished, timeout=BATCH_TIMEOUT_MS):
+            qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+        assert _statuses(dialog) == ["done"]
+        # as `batch --attention-backend`: a rerun with other speed options does not reuse these results
+        assert read_report(tmp_path / "results" / REPORT_NAME)["model"]["speed"] == "attn=_native_math"
+        dialog.close()
+    finally:
+        close_window(window)

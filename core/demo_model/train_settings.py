@@ -1,0 +1,20 @@
+"""What a demo-model training run trains, importable without torch (the CLI's help shows the defaults)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """What a run trains; a resumed run must use the same settings."""
+
+    seed: int = 0
+    vae_steps: int = 2500
+    vae_batch: int = 16
+    vae_lr: float = 1e-3
+    transformer_steps: int = 9000
+    transformer_batch: int = 16
+    transformer_lr: float = 8e-4
+    warmup: int = 100
+    checkpoint_every: int = 500
