@@ -23,7 +23,8 @@ from core.cache_sizes import DEFAULT_LATENT_CACHE_BYTES
 from core.devices import MemoryMode
 from core.errors import ParameterError
 from core.images import DEFAULT_MAX_PIXELS
-from core.method_defaults import DEFAULT_METHOD, MAX_SEQUENCE_LENGTH
+from core.method_defaults import DEFAULT_METHOD
+from core.prompt_rules import MAX_SEQUENCE_LENGTH
 from core.vital_layers import parse_vital_layers
 
 HELP = "apply one edit or a recorded chain of edits to every photo of a folder (on one GPU or many)"

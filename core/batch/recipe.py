@@ -26,8 +26,8 @@ from PIL import Image
 from core.batch.small_files import read_capped
 from core.errors import ParameterError, UserError
 from core.images import DEFAULT_MAX_PIXELS, SIZE_MULTIPLE
-from core.method_defaults import DEFAULT_METHOD, MAX_SEQUENCE_LENGTH
-from core.prompt_rules import check_prompt
+from core.method_defaults import DEFAULT_METHOD
+from core.prompt_rules import MAX_SEQUENCE_LENGTH, check_prompt
 
 # Importable without torch (``batch --help`` reads this module); checking a method's
 # parameters imports the methods.
