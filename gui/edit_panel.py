@@ -348,7 +348,8 @@ class EditPanel(QWidget):
         if not on:
             return
         tokens = self.max_sequence_length.value()
-        text = f"{preview_text_length(tokens)} text tokens instead of {tokens}"
+        short = preview_text_length(tokens)
+        text = f"{short} text tokens instead of {tokens}" if short != tokens else f"{tokens} text tokens (already short)"
         if self.resolver is not None:
             try:
                 full = full if full is not None else self.resolver(self.full_settings())

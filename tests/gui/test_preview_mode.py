@@ -62,6 +62,9 @@ def test_a_preview_runs_with_fewer_steps_and_text_tokens_and_is_labelled(qtbot, 
     set_up(window)
     assert panel.preview_note.isVisible()
     assert panel.preview_note.text() == "Preview: 4 steps instead of 16, 128 text tokens instead of 256."
+    panel.max_sequence_length.setValue(64)  # already shorter than a preview's: it is not "64 instead of 64"
+    assert panel.preview_note.text() == "Preview: 4 steps instead of 16, 64 text tokens (already short)."
+    panel.max_sequence_length.setValue(FULL_TOKENS)
     assert panel.main_params.widgets["steps"].value() == FULL_STEPS  # the fields keep the full settings
     totals = record_phases(window)
     node = window.controller.tree.node(press(qtbot, window, panel.edit_button))
