@@ -23,8 +23,11 @@ READ_ATTEMPTS = 5
 STALE_LOCK_SECONDS = 120
 
 
-def info_rewritten(info_path: Path, seen: bytes, settle_seconds: float = SETTLE_SECONDS) -> bool:
-    """Whether the JSON file changes from the bytes ``seen`` (or goes) within ``settle_seconds``."""
+def info_rewritten(info_path: Path, seen: bytes, settle_seconds: float = SETTLE_SECONDS,
+                   lock: Optional[Path] = None) -> bool:
+    """Whether the JSON file changes from the bytes ``seen`` (or goes) within ``settle_seconds``,
+    or for as long as a writer holds the entry's ``lock`` (a loaded disk can hold a writer
+    between its two files for longer than the settle time)."""
     deadline = time.monotonic() + settle_seconds
     while True:
         try:
@@ -32,9 +35,21 @@ def info_rewritten(info_path: Path, seen: bytes, settle_seconds: float = SETTLE_
                 return True
         except OSError:
             return True
-        if time.monotonic() >= deadline:
+        if time.monotonic() >= deadline and (lock is None or not _held(lock)):
             return False
         time.sleep(0.01)
+
+
+def lock_path(folder: Path, key: str) -> Path:
+    """The file whose existence says a writer is storing ``key``."""
+    return folder / f".{key}.lock"
+
+
+def _held(lock: Path) -> bool:
+    try:
+        return time.time() - lock.stat().st_mtime < STALE_LOCK_SECONDS
+    except OSError:
+        return False
 
 
 class KeyLock:
@@ -54,7 +69,7 @@ class KeyLock:
 def claim_key(folder: Path, key: str) -> Optional[KeyLock]:
     """The key's write lock, or None while another process holds it (OSError: folder unusable)."""
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f".{key}.lock"
+    path = lock_path(folder, key)
     for _ in range(2):
         try:
             os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))

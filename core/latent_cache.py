@@ -24,7 +24,7 @@ from safetensors.torch import load as load_tensors
 from safetensors.torch import save as save_tensors
 
 from core.atomic import atomic_write_bytes, atomic_write_text
-from core.cache_concurrency import READ_ATTEMPTS, claim_key, info_rewritten
+from core.cache_concurrency import READ_ATTEMPTS, claim_key, info_rewritten, lock_path
 from core.cache_keys import CACHE_FORMAT_VERSION, prompt_key
 from core.cache_sizes import DEFAULT_LATENT_CACHE_BYTES, DEFAULT_PROMPT_CACHE_BYTES
 from core.engine import Engine
@@ -88,7 +88,7 @@ class FileCache:
 
     def _damaged_or_rewritten(self, key: str, info_path: Path, info_bytes: bytes, attempt: int, reason: str):
         # A mismatch may be another process rewriting this entry: read again once it is done.
-        if attempt < READ_ATTEMPTS and info_rewritten(info_path, info_bytes):
+        if attempt < READ_ATTEMPTS and info_rewritten(info_path, info_bytes, lock=lock_path(self.folder, key)):
             return self.read(key, attempt + 1)
         return self.discard_damaged(key, reason)
 

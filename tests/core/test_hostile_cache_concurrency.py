@@ -41,3 +41,33 @@ def test_concurrent_writers_of_one_key_never_make_readers_discard_valid_entries(
     assert sum(discarded for discarded, _ in outcomes) == 0, outcomes
     assert sum(misses for _, misses in outcomes) == 0, outcomes
     assert FileCache(tmp_path, 10**9).read(KEY) is not None
+
+
+def test_a_reader_waits_for_a_writer_held_between_its_two_files_longer_than_the_settle_time(tmp_path):
+    """A loaded disk can stall a writer after its data and before its JSON for longer than the
+    reader's settle time: while the writer holds the key, the reader waits instead of discarding."""
+    import threading
+    import time
+
+    from core.atomic import atomic_write_bytes
+    from core.cache_concurrency import SETTLE_SECONDS, claim_key
+
+    cache = FileCache(tmp_path, 10**9)
+    assert cache.write(KEY, b"old" * 100, {"round": 0})
+    new = b"new" * 200
+    lock = claim_key(tmp_path, KEY)
+    data_path, info_path = cache._paths(KEY)
+    atomic_write_bytes(data_path, new)  # the new data is in place under the old JSON
+
+    def finish_later() -> None:
+        time.sleep(SETTLE_SECONDS * 2)
+        helper = FileCache(tmp_path / "elsewhere", 10**9)
+        helper.write(KEY, new, {"round": 1})
+        os.replace(helper._paths(KEY)[1], info_path)  # the writer's JSON, written after the stall
+        lock.release()
+
+    writer = threading.Thread(target=finish_later)
+    writer.start()
+    entry = cache.read(KEY)
+    writer.join()
+    assert cache.recovered == 0 and entry is not None and entry[0] == new
