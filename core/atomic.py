@@ -35,11 +35,12 @@ def _current_umask() -> int:
 
 
 @contextmanager
-def atomic_output(path: str | Path, private: bool = False) -> Iterator[BinaryIO]:
+def atomic_output(path: str | Path, private: bool = False, sync: bool = True) -> Iterator[BinaryIO]:
     """Open a temporary file beside ``path`` for binary writing; rename it over ``path`` on success.
 
     The file gets the permissions a plain ``open(path, "w")`` would give it, or 0600 when
-    ``private``.
+    ``private``. ``sync=False`` skips the fsync, for a writer that flushes many files at once
+    before it writes the one that names them.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -50,7 +51,8 @@ def atomic_output(path: str | Path, private: bool = False) -> Iterator[BinaryIO]
         with os.fdopen(handle, "wb") as stream:
             yield stream
             stream.flush()
-            os.fsync(stream.fileno())
+            if sync:
+                os.fsync(stream.fileno())
         os.replace(temp_name, path)
     except BaseException:
         try:
@@ -60,9 +62,9 @@ def atomic_output(path: str | Path, private: bool = False) -> Iterator[BinaryIO]
         raise
 
 
-def atomic_write_bytes(path: str | Path, data: bytes, private: bool = False) -> None:
+def atomic_write_bytes(path: str | Path, data: bytes, private: bool = False, sync: bool = True) -> None:
     """Write ``data`` to ``path`` atomically (0600 when ``private``, else as the umask says)."""
-    with atomic_output(path, private=private) as stream:
+    with atomic_output(path, private=private, sync=sync) as stream:
         stream.write(data)
 
 

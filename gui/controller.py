@@ -11,6 +11,7 @@ imported the engine, so nothing here imports torch before the window shows.
 from __future__ import annotations
 
 import asyncio
+import gc
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -139,7 +140,7 @@ class EditorController(QObject):
         self.files.shutdown()
         if self.session is not None:
             self.session.tree.remove_listener(self._on_tree_event)
-            self.session.close()
+            self.session.close(wait=False)
 
     @property
     def loading_model(self) -> bool:
@@ -186,8 +187,13 @@ class EditorController(QObject):
     def _on_engine_ready(self) -> None:
         from core.session.autosave import find_autosave
 
+        # The engine's libraries (torch, diffusers, transformers) are a million long-lived
+        # objects. Python's full garbage collection scans them all, holding every thread for a
+        # tenth of a second or more, whenever loading a big project allocates enough: frozen,
+        # they are skipped (they live as long as the process anyway).
+        gc.freeze()
         self._replace_session()
-        folder = find_autosave()
+        folder = find_autosave(wait=False)
         if folder is not None:
             self.autosave_found.emit(str(folder))
         if self.settings.model:
@@ -250,7 +256,7 @@ class EditorController(QObject):
     def _install_session(self, session, unsaved: bool) -> None:
         if self.session is not None:
             self.session.tree.remove_listener(self._on_tree_event)
-            self.session.close()
+            self.session.close(wait=False)  # a big project's autosave is deleted in the background
         self._forget_edit()
         self._deferred_results.clear()  # results of the session the user chose to replace
         self.session = session

@@ -1,7 +1,8 @@
 """The layer-history panel: the session's edit tree with thumbnails and prompts.
 
 A click shows a node and makes it current; the context menu exports it, edits from it or
-deletes its branch. The panel only emits requests; it redraws from the tree.
+deletes its branch. The panel only emits requests; it redraws from the tree, through an
+item model (gui/history_model.py) so a 5,000-result project shows at once.
 """
 
 from __future__ import annotations
@@ -9,16 +10,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
-from PySide6.QtCore import QPoint, QSize, Qt, Signal
-from PySide6.QtGui import QFont, QIcon
-from PySide6.QtWidgets import QMenu, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, QSize, Qt, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QAbstractItemView, QMenu, QTreeView, QVBoxLayout, QWidget
 
+from gui.history_model import ID_ROLE, HistoryModel
 from gui.icons import icon
 from gui.images import ThumbnailCache
 from gui.method_catalog import method_label
 from gui.result_labels import elide, how_made
 
-ID_ROLE = Qt.ItemDataRole.UserRole
 ICON_SIZE = 56
 
 
@@ -48,79 +49,74 @@ class HistoryPanel(QWidget):
 
     def __init__(self, thumbnails: ThumbnailCache, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
-        self._thumbnails = thumbnails
-        self.tree_widget = QTreeWidget(self)
-        self.tree_widget.setObjectName("historyTree")
-        self.tree_widget.setHeaderHidden(True)
-        self.tree_widget.setIconSize(QSize(ICON_SIZE, ICON_SIZE))
-        self.tree_widget.setIndentation(14)
-        self.tree_widget.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.tree_widget.setWordWrap(True)
-        self.tree_widget.itemClicked.connect(self._clicked)
+        self.model = HistoryModel(thumbnails, node_label, self._tooltip, self.palette().placeholderText().color())
+        self.view = QTreeView(self)
+        self.view.setObjectName("historyTree")
+        self.view.setHeaderHidden(True)
+        self.view.setIconSize(QSize(ICON_SIZE, ICON_SIZE))
+        self.view.setIndentation(14)
+        self.view.setUniformRowHeights(True)  # every row is a thumbnail and two lines: no per-row measuring
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.setWordWrap(True)
+        self.view.setModel(self.model)
+        bold = QFont(self.view.font())
+        bold.setWeight(QFont.Weight.Bold)
+        self.model.bold_font = bold
+        self.view.clicked.connect(self._clicked)
         # Up/Down (and Home/End, Page keys) show the node they land on, like a click.
-        self.tree_widget.currentItemChanged.connect(self._keyboard_moved)
-        self.tree_widget.customContextMenuRequested.connect(self._context_menu)
+        self.view.selectionModel().currentChanged.connect(self._keyboard_moved)
+        self.view.customContextMenuRequested.connect(self._context_menu)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.tree_widget)
-        self._items: dict[str, QTreeWidgetItem] = {}
-        self._bold_id: Optional[str] = None  # the row shown in bold (the current node)
+        layout.addWidget(self.view)
         self._rebuilding = False
 
     def rebuild(self, tree, undone: frozenset = frozenset()) -> None:
         """Redraw the whole tree; results in ``undone`` (undone edits, kept as branches) are greyed."""
         self._rebuilding = True
         try:
-            self._fill(tree, undone)
+            self.model.reset(tree, undone)
+            self.view.expandAll()
+            self.show_current(tree.current_id if tree is not None else None)
         finally:
             self._rebuilding = False
 
-    def _fill(self, tree, undone: frozenset) -> None:
-        self.tree_widget.clear()
-        self._items.clear()
-        self._bold_id = None  # new rows start in the normal weight
-        if tree is None:
-            return
-        for node in tree.nodes():
-            parent = self._items.get(node.parent_id) if node.parent_id else None
-            item = QTreeWidgetItem([node_label(node, node.id in undone)])
-            if node.id in undone:
-                item.setForeground(0, self.palette().placeholderText())
-            item.setIcon(0, QIcon(self._thumbnails.get(tree, node.id)))
-            item.setData(0, ID_ROLE, node.id)
-            item.setToolTip(0, self._tooltip(node))
-            if parent is None:
-                self.tree_widget.addTopLevelItem(item)
-            else:
-                parent.addChild(item)
-            self._items[node.id] = item
-        self.tree_widget.expandAll()
-        self.show_current(tree.current_id)
+    def append_result(self, tree, node_id: str) -> bool:
+        """Add a new result's row without redrawing the rest (False: the caller rebuilds), so an
+        edit in a 5,000-result session does not rebuild 5,000 rows."""
+        newest = tree.nodes()[-1] if tree is not None else None
+        if newest is None or newest.id != node_id or not self.model.append(newest):
+            return False
+        self.view.expand(self.model.index_for(newest.parent_id))
+        return True
+
+    def show_undone(self, undone: frozenset) -> None:
+        """Grey the results in ``undone`` (an undo or redo) and no others."""
+        self.model.set_undone(undone)
 
     def show_current(self, node_id: Optional[str]) -> None:
         """Mark ``node_id`` as current (bold and selected) without emitting a click."""
-        # Only the old and the new current row change: a big tree's rows are not all touched.
-        for item_id in {self._bold_id, node_id} - {None}:
-            marked = self._items.get(item_id)
-            if marked is not None:
-                font = marked.font(0)
-                font.setWeight(QFont.Weight.Bold if item_id == node_id else QFont.Weight.Normal)
-                marked.setFont(0, font)
-        self._bold_id = node_id
-        item = self._items.get(node_id) if node_id else None
-        self.tree_widget.blockSignals(True)
-        self.tree_widget.setCurrentItem(item) if item is not None else self.tree_widget.clearSelection()
-        self.tree_widget.blockSignals(False)
-        if item is not None:
-            self.tree_widget.scrollToItem(item)
+        self.model.set_bold(node_id)
+        index = self.model.index_for(node_id)
+        selection = self.view.selectionModel()
+        selection.blockSignals(True)
+        if index.isValid():
+            selection.setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        else:
+            selection.clear()
+        selection.blockSignals(False)
+        self.view.viewport().update()  # the selection changed with its signals blocked
+        if index.isValid():
+            self.view.scrollTo(index)
 
     def node_ids(self) -> list[str]:
         """The node ids shown, parents before children."""
-        return list(self._items)
+        return self.model.node_ids()
 
-    def item_for(self, node_id: str) -> QTreeWidgetItem:
+    def index_for(self, node_id: str) -> QModelIndex:
         """The row showing ``node_id``."""
-        return self._items[node_id]
+        return self.model.index_for(node_id)
 
     @staticmethod
     def _tooltip(node) -> str:
@@ -134,19 +130,19 @@ class HistoryPanel(QWidget):
             lines.append(f"model: {node.model_id}")
         return "\n".join(elide(line, TOOLTIP_LINE_CHARS) for line in lines)
 
-    def _keyboard_moved(self, item: Optional[QTreeWidgetItem], _previous) -> None:
-        if item is not None and self.tree_widget.hasFocus() and not self._rebuilding:
-            self._clicked(item)
+    def _keyboard_moved(self, index: QModelIndex, _previous) -> None:
+        if index.isValid() and self.view.hasFocus() and not self._rebuilding:
+            self._clicked(index)
 
-    def _clicked(self, item: QTreeWidgetItem) -> None:
-        self.node_clicked.emit(item.data(0, ID_ROLE))
+    def _clicked(self, index: QModelIndex) -> None:
+        self.node_clicked.emit(index.data(ID_ROLE))
 
     def _context_menu(self, position: QPoint) -> None:
-        item = self.tree_widget.itemAt(position)
-        if item is None:
+        index = self.view.indexAt(position)
+        if not index.isValid():
             return
-        menu = self.context_menu(item.data(0, ID_ROLE), is_root=item.parent() is None)
-        menu.exec(self.tree_widget.viewport().mapToGlobal(position))
+        menu = self.context_menu(index.data(ID_ROLE), is_root=not index.parent().isValid())
+        menu.exec(self.view.viewport().mapToGlobal(position))
 
     def context_menu(self, node_id: str, is_root: bool) -> QMenu:
         """The right-click menu for a node (built separately so tests can trigger its actions)."""

@@ -203,10 +203,12 @@ class MainWindow(QMainWindow):
         self._refresh_view(structure=True)
 
     def _on_undo_index(self, _index: int) -> None:
-        self._refresh_view(structure=True)  # undone results are marked in the history
+        self.history_panel.show_undone(self.controller.undone_node_ids())  # undone results are greyed
+        self._refresh_view(structure=False)
 
-    def _on_tree_changed(self, event: str, _node_id) -> None:
-        self._refresh_view(structure=event != "current")
+    def _on_tree_changed(self, event: str, node_id) -> None:
+        appended = event == "added" and self.history_panel.append_result(self.controller.tree, node_id)
+        self._refresh_view(structure=event != "current" and not appended)
 
     def _on_busy(self, busy: bool) -> None:
         self.edit_panel.set_busy(busy)

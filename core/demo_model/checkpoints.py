@@ -92,11 +92,23 @@ def _load_optimizer(optimizer: torch.optim.Optimizer, tensors: dict[str, torch.T
     optimizer.load_state_dict({"state": state, "param_groups": optimizer.state_dict()["param_groups"]})
 
 
+def _separate_tensors(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """The state dict with tied weights (T5's shared and input embeddings) copied apart: safetensors
+    refuses tensors that share memory, and loading writes the same values into both names."""
+    seen: set[int] = set()
+    weights = {}
+    for key, value in state.items():
+        pointer = value.untyped_storage().data_ptr()
+        weights[key] = (value.detach().clone() if pointer in seen else value.detach()).contiguous()
+        seen.add(pointer)
+    return weights
+
+
 def save_checkpoint(folder: Path, state: TrainingState, modules: dict[str, tuple[torch.nn.Module, torch.optim.Optimizer | None]]) -> None:
     """Write the modules' weights (and optimiser moments) then ``state.json``."""
     folder.mkdir(parents=True, exist_ok=True)
     for name, (module, optimizer) in modules.items():
-        weights = {key: value.detach().contiguous() for key, value in module.state_dict().items()}
+        weights = _separate_tensors(module.state_dict())
         atomic_write_bytes(folder / f"{name}.safetensors", save(weights))
         if optimizer is not None:
             atomic_write_bytes(folder / f"{name}-optimizer.safetensors", save(_optimizer_tensors(optimizer)))

@@ -13,8 +13,9 @@ class TrainSettings:
     vae_steps: int = 2500
     vae_batch: int = 16
     vae_lr: float = 1e-3
-    transformer_steps: int = 9000
+    transformer_steps: int = 10000
     transformer_batch: int = 16
     transformer_lr: float = 8e-4
+    distilled_share: float = 0.4  # the last share of transformer steps distils guidance (training.py)
     warmup: int = 100
     checkpoint_every: int = 500

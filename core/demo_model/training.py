@@ -32,7 +32,8 @@ from core.latents import image_position_ids, pack
 
 KL_WEIGHT = 1e-6
 CAPTION_DROPOUT = 0.1
-GUIDANCE_RANGE = (1.0, 5.0)  # the transformer's guidance input sees this range; the demo model is not distilled
+GUIDANCE_RANGE = (1.0, 5.0)  # guidance scales the distilled model learns
+PLAIN_GUIDANCE_SHARE = 0.25  # distilled steps' samples kept at guidance 1, the plain conditional velocity
 LATENT_STAT_BATCHES = 16
 
 
@@ -55,8 +56,8 @@ def _generator(seed: int, phase: str, step: int) -> torch.Generator:
     return torch.Generator("cpu").manual_seed((seed * 4 + _PHASE_STREAMS[phase]) * 1_000_000_007 + step)
 
 
-def _adam(module: torch.nn.Module, lr: float) -> torch.optim.AdamW:
-    return torch.optim.AdamW([p for p in module.parameters() if p.requires_grad], lr=lr, weight_decay=0.0)
+def _adam(parameters, lr: float) -> torch.optim.AdamW:
+    return torch.optim.AdamW([p for p in parameters if p.requires_grad], lr=lr, weight_decay=0.0)
 
 
 def _vae_step(pipeline: FluxPipeline, optimizer, settings: TrainSettings, step: int) -> float:
@@ -85,6 +86,43 @@ def _latent_statistics(pipeline: FluxPipeline, settings: TrainSettings) -> tuple
     return float(stacked.mean()), float(1.0 / stacked.std())
 
 
+def _encode(pipeline: FluxPipeline, prompts: list[str]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    return pipeline.encode_prompt(prompt=prompts, prompt_2=None, device="cpu", max_sequence_length=DEMO_TEXT_TOKENS)
+
+
+def _guidance_scales(count: int, generator: torch.Generator) -> torch.Tensor:
+    """(count,) guidance scales: 1 for a share of the samples, uniform in GUIDANCE_RANGE for the rest."""
+    low, high = GUIDANCE_RANGE
+    scales = low + (high - low) * torch.rand(count, generator=generator)
+    plain = torch.rand(count, generator=generator) < PLAIN_GUIDANCE_SHARE
+    return torch.where(plain, torch.ones_like(scales), scales)
+
+
+@torch.no_grad()
+def _guided_target(pipeline: FluxPipeline, noisy, t, target, embeds, pooled, txt_ids, img_ids, scales) -> torch.Tensor:
+    """FLUX.1-dev-style guidance distillation: the data target plus (w - 1) x the model's own
+    classifier-free direction (caption minus empty prompt, both at guidance 1).
+
+    v_empty + w (v_caption - v_empty) = v_caption + (w - 1)(v_caption - v_empty), and the data
+    target is an unbiased sample of v_caption, so the model keeps learning from data while its
+    guidance input learns what classifier-free guidance at scale w would do.
+    """
+    count = len(scales)
+    empty_embeds, empty_pooled, _ = _encode(pipeline, [""] * count)
+    both = pipeline.transformer(
+        hidden_states=torch.cat([noisy, noisy]), timestep=torch.cat([t, t]), guidance=torch.ones(2 * count),
+        pooled_projections=torch.cat([pooled, empty_pooled]), encoder_hidden_states=torch.cat([embeds, empty_embeds]),
+        txt_ids=txt_ids, img_ids=img_ids, return_dict=False,
+    )[0]
+    caption_velocity, empty_velocity = both.chunk(2)
+    return target + (scales - 1.0).view(-1, 1, 1) * (caption_velocity - empty_velocity)
+
+
+def distillation_start(settings: TrainSettings) -> int:
+    """The transformer step from which guidance is distilled (before it the guidance input is 1)."""
+    return round(settings.transformer_steps * (1.0 - settings.distilled_share))
+
+
 def _transformer_step(pipeline: FluxPipeline, optimizer, settings: TrainSettings, state: TrainingState,
                       mu: float, img_ids: torch.Tensor) -> float:
     generator = _generator(settings.seed, "transformer", state.step)
@@ -93,14 +131,14 @@ def _transformer_step(pipeline: FluxPipeline, optimizer, settings: TrainSettings
         posterior = pipeline.vae.encode(scenes_to_pixels(scenes)).latent_dist
         latent = posterior.mean + posterior.std * torch.randn(posterior.mean.shape, generator=generator)
         clean = pack((latent - state.latent_shift) * state.latent_scale)
-        prompts = captions_with_dropout(scenes, generator, CAPTION_DROPOUT)
-        embeds, pooled, txt_ids = pipeline.encode_prompt(
-            prompt=prompts, prompt_2=None, device="cpu", max_sequence_length=DEMO_TEXT_TOKENS
-        )
+    prompts = captions_with_dropout(scenes, generator, CAPTION_DROPOUT)
+    embeds, pooled, txt_ids = _encode(pipeline, prompts)  # T5 is trained with the transformer
     t = sample_timesteps(len(scenes), mu, generator)
     noisy, target = noisy_and_target(clean, t, generator)
-    low, high = GUIDANCE_RANGE
-    guidance = low + (high - low) * torch.rand(len(scenes), generator=generator)
+    guidance = torch.ones(len(scenes))
+    if state.step >= distillation_start(settings):
+        guidance = _guidance_scales(len(scenes), generator)
+        target = _guided_target(pipeline, noisy, t, target, embeds.detach(), pooled, txt_ids, img_ids, guidance)
     prediction = pipeline.transformer(
         hidden_states=noisy, timestep=t, guidance=guidance, pooled_projections=pooled,
         encoder_hidden_states=embeds, txt_ids=txt_ids, img_ids=img_ids, return_dict=False,
@@ -108,9 +146,14 @@ def _transformer_step(pipeline: FluxPipeline, optimizer, settings: TrainSettings
     loss = ((prediction - target) ** 2).mean()
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
-    torch.nn.utils.clip_grad_norm_(pipeline.transformer.parameters(), 1.0)
+    torch.nn.utils.clip_grad_norm_(_transformer_parameters(pipeline), 1.0)
     optimizer.step()
     return float(loss.detach())
+
+
+def _transformer_parameters(pipeline: FluxPipeline) -> list[torch.nn.Parameter]:
+    """What the transformer phase trains: the transformer and the T5 encoder (CLIP stays frozen)."""
+    return list(pipeline.transformer.parameters()) + list(pipeline.text_encoder_2.parameters())
 
 
 def _apply_latent_statistics(pipeline: FluxPipeline, state: TrainingState) -> None:
@@ -131,13 +174,20 @@ def _write_summary(output: Path, state: TrainingState) -> None:
     write_loss_curve(output / "loss.png", state.vae_losses, state.transformer_losses)
 
 
+_TRANSFORMER_SETTINGS = {"transformer_steps", "transformer_batch", "transformer_lr", "distilled_share"}
+
+
 def _resume_or_start(folder: Path, settings: TrainSettings) -> TrainingState:
     state = load_state(folder)
     if state is None:
         return TrainingState(settings=asdict(settings))
     wanted = asdict(settings)
     changed = sorted(k for k in wanted if state.settings.get(k) != wanted[k])
-    if changed == ["transformer_steps"] and (state.phase == "vae" or settings.transformer_steps > state.step):
+    transformer_not_started = state.phase == "vae" or (state.phase == "transformer" and state.step == 0)
+    if changed and transformer_not_started and set(changed) <= _TRANSFORMER_SETTINGS:
+        # The transformer phase has not begun, so the run is the same as one started with these settings.
+        state.settings.update({key: wanted[key] for key in changed})
+    elif changed == ["transformer_steps"] and (state.phase == "vae" or settings.transformer_steps > state.step):
         # A shorter or longer transformer phase (a finished run continues): the learning-rate schedule
         # follows the new count from here on (before the transformer starts, the run is the same as
         # one started with that count).
@@ -161,14 +211,14 @@ def train_demo_model(output: Path, settings: TrainSettings, progress: ProgressFa
     checkpoints = output / "checkpoints"
     state = _resume_or_start(checkpoints, settings)
     pipeline = build_untrained_demo_pipeline(settings.seed)
-    for module in (pipeline.text_encoder, pipeline.text_encoder_2):
-        module.requires_grad_(False)
-    vae_opt = _adam(pipeline.vae, settings.vae_lr)
-    transformer_opt = _adam(pipeline.transformer, settings.transformer_lr)
+    pipeline.text_encoder.requires_grad_(False)
+    vae_opt = _adam(pipeline.vae.parameters(), settings.vae_lr)
+    transformer_opt = _adam(_transformer_parameters(pipeline), settings.transformer_lr)
     if state.step or state.phase != "vae":
         load_module(checkpoints, "vae", pipeline.vae, vae_opt if state.phase == "vae" else None)
     if state.phase in ("transformer", "done") and (state.step or state.phase == "done"):
         load_module(checkpoints, "transformer", pipeline.transformer, transformer_opt if state.phase != "done" else None)
+        load_module(checkpoints, "text_encoder_2", pipeline.text_encoder_2, None)
 
     started = time.monotonic() - state.elapsed_s
 
@@ -177,6 +227,7 @@ def train_demo_model(output: Path, settings: TrainSettings, progress: ProgressFa
         modules = {"vae": (pipeline.vae, vae_opt if state.phase == "vae" else None)}
         if state.phase != "vae":
             modules["transformer"] = (pipeline.transformer, transformer_opt if state.phase == "transformer" else None)
+            modules["text_encoder_2"] = (pipeline.text_encoder_2, None)  # its moments are in transformer's
         save_checkpoint(checkpoints, state, modules)
         _write_summary(output, state)
 
@@ -204,7 +255,7 @@ def train_demo_model(output: Path, settings: TrainSettings, progress: ProgressFa
             checkpoint()
         pipeline.vae.eval().requires_grad_(False)
         if state.phase == "transformer":
-            pipeline.transformer.train()
+            pipeline.transformer.train()  # T5 trains in eval mode: no dropout, the data never repeats
             mu = shift_mu(64, pipeline.scheduler.config)
             img_ids = image_position_ids(64, 64, pipeline.vae_scale_factor, "cpu", torch.float32)
             run_phase("transformer", settings.transformer_steps, settings.transformer_lr, transformer_opt,
@@ -220,8 +271,8 @@ def train_demo_model(output: Path, settings: TrainSettings, progress: ProgressFa
 
 
 def _save_model(pipeline: FluxPipeline, state: TrainingState, model_dir: Path) -> Path:
-    pipeline.transformer.eval()
-    pipeline.vae.eval()
+    for module in (pipeline.transformer, pipeline.vae, pipeline.text_encoder_2):
+        module.eval()
     _apply_latent_statistics(pipeline, state)
     pipeline.tokenizer_2.model_max_length = DEMO_TEXT_TOKENS  # so the engine encodes prompts as in training
     pipeline.save_pretrained(str(model_dir), safe_serialization=True)
@@ -237,4 +288,5 @@ def export_checkpoint(output: Path) -> Path:
     pipeline = build_untrained_demo_pipeline(int(state.settings.get("seed", 0)))
     load_module(checkpoints, "vae", pipeline.vae, None)
     load_module(checkpoints, "transformer", pipeline.transformer, None)
+    load_module(checkpoints, "text_encoder_2", pipeline.text_encoder_2, None)
     return _save_model(pipeline, state, output / "model")

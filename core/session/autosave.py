@@ -13,7 +13,9 @@ from __future__ import annotations
 import errno
 import json
 import logging
+import os
 import shutil
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -25,7 +27,10 @@ from core.atomic import atomic_write_bytes, atomic_write_text, is_stale_temp_fil
 from core.paths import contained_path, data_dir
 from core.regular_files import read_regular_file
 from core.session.project_file import ProjectFileError
-from core.session.session_format import MANIFEST, DamagedSessionError, ReadEntry, read_session, write_session
+from core.session.node import EditNode
+from core.session.session_format import (
+    MANIFEST, DamagedSessionError, ReadEntry, manifest_bytes, node_entries, node_json, original_entry, read_session,
+)
 from core.session.tree import EditTree
 
 log = logging.getLogger(__name__)
@@ -34,6 +39,7 @@ log = logging.getLogger(__name__)
 # finished result's files ahead (off its UI thread) before it adds the result to the tree.
 PREWRITE_GRACE_SECONDS = 600
 OWNER = "owner.json"
+_CAN_SYNC_ALL = hasattr(os, "sync")  # elsewhere (Windows) each node file is fsynced as it is written
 
 
 def autosave_root() -> Path:
@@ -50,6 +56,9 @@ class Autosave:
         # Told (once per failure streak) when an autosave cannot be written, e.g. the disk is full.
         self.on_error = on_error
         self.failing = False
+        self._written: Optional[set[str]] = None  # entry names in the folder, known after the first save
+        self._fragments: dict[str, tuple[EditNode, str]] = {}
+        self._node_entries: dict[str, tuple[EditNode, list]] = {}
 
     def attach(self, tree: EditTree) -> None:
         """Save ``tree`` after every change from now on (and right away when it has a root)."""
@@ -64,7 +73,9 @@ class Autosave:
         if self._tree is None or self._tree.root_id is None:
             return
         try:
-            self.save(self._tree)
+            # A click (another current result) only rewrites the manifest, without waiting for
+            # the disk: a crash of the editor still leaves a whole manifest (renamed into place).
+            self.save(self._tree, durable=event != "current")
         except OSError as error:
             log.warning("autosave to %s failed: %s", self.folder, error)
             if not self.failing and self.on_error is not None:
@@ -75,34 +86,91 @@ class Autosave:
         else:
             self.failing = False
 
-    def save(self, tree: EditTree) -> None:
-        """Write new node files, then the manifest, then drop files of deleted nodes."""
+    def save(self, tree: EditTree, durable: bool = True) -> None:
+        """Write new node files, then the manifest, then drop files of deleted nodes.
+
+        Time is proportional to what changed, not to the tree: the entries written are
+        remembered (the folder is listed once, at the first save), node files are flushed
+        with one sync before the manifest that names them, and each node's manifest text is
+        kept (nodes never change once in the tree).
+        """
         if not self.folder.is_dir():
             self.folder.mkdir(parents=True)
             atomic_write_text(self.folder / OWNER, json.dumps(_process_identity()))
-        names = set(write_session(tree, self._write, lambda name: contained_path(self.folder, name).is_file()))
+        if self._written is None:
+            self._written = self._sweep_folder(tree)
+        tree.root_node()
+        entries = self._entries(tree)
+        fresh = [(name, encode) for name, encode in entries
+                 if name not in self._written and not contained_path(self.folder, name).is_file()]
+        for name, encode in fresh:
+            atomic_write_bytes(contained_path(self.folder, name), encode(), sync=not _CAN_SYNC_ALL)
+        if fresh and _CAN_SYNC_ALL:
+            os.sync()  # one flush for every node file, before the manifest names them
+        atomic_write_bytes(self.folder / MANIFEST, manifest_bytes(tree, self._node_json), sync=durable or bool(fresh))
+        names = {name for name, _encode in entries}
+        for name in self._written - names:
+            contained_path(self.folder, name).unlink(missing_ok=True)  # a deleted node's file
+        self._written = names
+
+    def _entries(self, tree: EditTree) -> list[tuple[str, Callable[[], bytes]]]:
+        """Every entry of the session; a node's (names checked, encoders made) are kept once seen."""
+        entries = []
+        for node in tree.nodes():
+            cached = self._node_entries.get(node.id)
+            if cached is None or cached[0] is not node:
+                cached = self._node_entries[node.id] = (node, node_entries(tree, node))
+            entries.extend(cached[1])
+        original = original_entry(tree)
+        return entries + ([original] if original is not None else [])
+
+    def _node_json(self, node: EditNode) -> str:
+        cached = self._fragments.get(node.id)
+        if cached is None or cached[0] is not node:
+            cached = self._fragments[node.id] = (node, node_json(node))
+        return cached[1]
+
+    def _sweep_folder(self, tree: EditTree) -> set[str]:
+        """The node files already in the folder (its first save in this process): writes killed
+        midway and files of nodes gone from the tree are removed, results written ahead kept."""
         now = time.time()
+        present = set()
         for sub in ("images", "trajectories", "masks", "originals"):
             for path in (self.folder / sub).glob("*"):
-                if path.name.startswith(".") and is_stale_temp_file(path, now):
-                    path.unlink(missing_ok=True)  # a write killed midway
-                    continue
-                if f"{sub}/{path.name}" in names or path.name.startswith("."):  # listed, or a write in progress
+                if path.name.startswith("."):
+                    if is_stale_temp_file(path, now):
+                        path.unlink(missing_ok=True)  # a write killed midway
                     continue
                 node_id = path.name.split(".")[0]
-                if not tree.contains(node_id) and now - path.stat().st_mtime < PREWRITE_GRACE_SECONDS:
-                    continue  # a result written ahead by a worker, about to be added to the tree
-                path.unlink(missing_ok=True)
+                if tree.contains(node_id) or (sub == "originals" and node_id == tree.root_id):
+                    present.add(f"{sub}/{path.name}")
+                elif now - path.stat().st_mtime >= PREWRITE_GRACE_SECONDS:
+                    path.unlink(missing_ok=True)  # younger: a result written ahead, about to be added
+        return present
 
-    def _write(self, name: str, data: bytes) -> None:
-        atomic_write_bytes(contained_path(self.folder, name), data)
+    def clear(self, wait: bool = True) -> None:
+        """Remove the autosave (a clean shutdown); the next start finds nothing to restore.
 
-    def clear(self) -> None:
-        """Remove the autosave (a clean shutdown); the next start finds nothing to restore."""
+        The manifest goes first, so the folder stops being a session at once; ``wait=False``
+        then deletes the files on a background thread (a 5,000-result session has 10,000 of
+        them): what a quitting process leaves is swept by a later start.
+        """
         if self._tree is not None:
             self._tree.remove_listener(self._on_change)
             self._tree = None
-        shutil.rmtree(self.folder, ignore_errors=True)
+        try:
+            (self.folder / MANIFEST).unlink(missing_ok=True)
+        except OSError:
+            pass
+        remove_folder(self.folder, wait)
+
+
+def remove_folder(folder: Path, wait: bool = True) -> None:
+    """Delete ``folder`` now, or (``wait=False``) on a daemon thread, so the caller never waits."""
+    if wait:
+        shutil.rmtree(folder, ignore_errors=True)
+    else:
+        threading.Thread(target=shutil.rmtree, args=(folder, True), name="remove-autosave", daemon=True).start()
 
 
 def _process_identity(pid: Optional[int] = None) -> dict:
@@ -122,8 +190,9 @@ def _owner_running(folder: Path) -> bool:
         return False
 
 
-def sweep_incomplete_autosaves() -> None:
-    """Delete autosave folders with no manifest whose session is gone (killed before its first save).
+def sweep_incomplete_autosaves(wait: bool = True) -> None:
+    """Delete autosave folders with no manifest whose session is gone (killed before its first
+    save, or quit before its files were all deleted); ``wait=False`` deletes in the background.
 
     A folder younger than PREWRITE_GRACE_SECONDS is left: its session may be writing its first files.
     """
@@ -139,16 +208,17 @@ def sweep_incomplete_autosaves() -> None:
         except OSError:
             continue
         if not _owner_running(folder):
-            shutil.rmtree(folder, ignore_errors=True)
+            remove_folder(folder, wait)
 
 
-def find_autosave() -> Optional[Path]:
+def find_autosave(wait: bool = True) -> Optional[Path]:
     """The most recent autosave left by a session that did not shut down cleanly, or None.
 
     Autosaves of running sessions (this process's, another open editor's) are skipped; folders
-    left without a manifest are deleted.
+    left without a manifest are deleted (in the background with ``wait=False``: a window must
+    not wait for thousands of files).
     """
-    sweep_incomplete_autosaves()
+    sweep_incomplete_autosaves(wait)
     candidates = []
     for manifest in autosave_root().glob(f"*/{MANIFEST}"):
         if not _owner_running(manifest.parent):

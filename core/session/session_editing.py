@@ -172,7 +172,8 @@ class EditSession:
         if self.autosave is not None and Path(folder) != self.autosave.folder:
             discard_autosave(folder)
 
-    def close(self) -> None:
-        """A clean shutdown: remove the autosave (save the project first if it is wanted)."""
+    def close(self, wait: bool = True) -> None:
+        """A clean shutdown: remove the autosave (save the project first if it is wanted);
+        ``wait=False`` deletes its files in the background (see :meth:`Autosave.clear`)."""
         if self.autosave is not None:
-            self.autosave.clear()
+            self.autosave.clear(wait)

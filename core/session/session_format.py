@@ -24,6 +24,7 @@ from PIL import Image
 from core.image_files import png_bytes
 from core.untrusted_json import parse_untrusted_json
 from core.session.manifest_schema import check_manifest, is_node_id
+from core.session.node import EditNode
 from core.session.session_errors import DamagedSessionError
 from core.session.trajectory_checks import MAX_PIXELS
 from core.session.trajectory_files import trajectory_from_bytes
@@ -72,51 +73,63 @@ def original_name(root_id: str) -> str:
     return f"originals/{_checked_id(root_id)}.png"
 
 
-def session_entries(tree: EditTree) -> list[tuple[str, Callable[[], bytes]]]:
-    """Every image and trajectory entry of the live nodes, with a function that encodes it.
-
-    Encoding is deferred so an incremental writer (the autosave) skips entries it has.
-    """
-    entries: list[tuple[str, Callable[[], bytes]]] = []
-    for node in tree.nodes():
-        image = tree.image(node.id)
-        entries.append((image_name(node.id), lambda image=image: png_bytes(image)))
-        mask = tree.mask(node.id)
-        if mask is not None:
-            entries.append((mask_name(node.id), lambda mask=mask: png_bytes(mask)))
-        if node.trajectory_id and tree.has_trajectory(node.id):
-            # Read lazily: a spilled trajectory's bytes are only copied when its entry is really written.
-            entries.append((trajectory_name(node.trajectory_id),
-                            lambda node_id=node.id: tree.trajectory_bytes(node_id)))
-    original = tree.original()
-    if original is not None:
-        entries.append((original_name(tree.root_id), lambda: png_bytes(original)))
+def node_entries(tree: EditTree, node: EditNode) -> list[tuple[str, Callable[[], bytes]]]:
+    """A live node's image, mask and trajectory entries, each with a function that encodes it."""
+    image = tree.image(node.id)
+    entries: list[tuple[str, Callable[[], bytes]]] = [(image_name(node.id), lambda: png_bytes(image))]
+    mask = tree.mask(node.id)
+    if mask is not None:
+        entries.append((mask_name(node.id), lambda: png_bytes(mask)))
+    if node.trajectory_id and tree.has_trajectory(node.id):
+        # Read lazily: a spilled trajectory's bytes are only copied when its entry is really written.
+        entries.append((trajectory_name(node.trajectory_id), lambda: tree.trajectory_bytes(node.id)))
     return entries
 
 
-def manifest_bytes(tree: EditTree) -> bytes:
-    """The manifest of the tree's live nodes."""
+def original_entry(tree: EditTree) -> Optional[tuple[str, Callable[[], bytes]]]:
+    """The original-size photo's entry, when the session has one."""
+    original = tree.original()
+    return None if original is None else (original_name(tree.root_id), lambda: png_bytes(original))
+
+
+def session_entries(tree: EditTree) -> list[tuple[str, Callable[[], bytes]]]:
+    """Every image, mask and trajectory entry of the live nodes, with a function that encodes it.
+
+    Encoding is deferred so an incremental writer (the autosave) skips entries it has.
+    """
+    entries = [entry for node in tree.nodes() for entry in node_entries(tree, node)]
+    original = original_entry(tree)
+    return entries + ([original] if original is not None else [])
+
+
+def manifest_bytes(tree: EditTree, node_json: Optional[Callable[[EditNode], str]] = None) -> bytes:
+    """The manifest of the tree's live nodes; ``node_json`` (a node's JSON text, e.g. cached by
+    an incremental writer) makes it compact JSON assembled from those texts."""
     manifest = {
         "format": FORMAT_NAME,
         "version": FORMAT_VERSION,
         "root_id": tree.root_id,
         "current_id": tree.current_id,
-        "nodes": [node.to_dict() for node in tree.nodes()],
+        "nodes": [] if node_json is not None else [node.to_dict() for node in tree.nodes()],
         "original": tree.original() is not None,
     }
-    return json.dumps(manifest, indent=1, sort_keys=True).encode("utf-8")
+    if node_json is None:
+        return json.dumps(manifest, indent=1, sort_keys=True).encode("utf-8")
+    head, tail = json.dumps(manifest, sort_keys=True).split('"nodes": []')
+    return f'{head}"nodes": [{", ".join(node_json(node) for node in tree.nodes())}]{tail}'.encode("utf-8")
 
 
-def write_session(tree: EditTree, write: WriteEntry, have: Optional[Callable[[str], bool]] = None) -> list[str]:
-    """Write every entry (skipping those ``have`` says exist), then the manifest; returns the entry names."""
+def node_json(node: EditNode) -> str:
+    """One node's manifest entry as JSON text."""
+    return json.dumps(node.to_dict(), sort_keys=True)
+
+
+def write_session(tree: EditTree, write: WriteEntry) -> None:
+    """Write every entry, then the manifest."""
     tree.root_node()
-    names = []
     for name, encode in session_entries(tree):
-        names.append(name)
-        if have is None or not have(name):
-            write(name, encode())
+        write(name, encode())
     write(MANIFEST, manifest_bytes(tree))
-    return names
 
 
 def _decode_image(data: bytes, node_index: int, mode: str = "RGB", what: str = "image") -> Image.Image:

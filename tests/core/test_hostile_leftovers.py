@@ -18,9 +18,10 @@ from core.atomic import STALE_TEMP_SECONDS
 from core.errors import ParameterError
 from core.paths import contained_path, log_dir
 from core.redaction import RedactingFormatter, redact_secrets
-from core.session.autosave import PREWRITE_GRACE_SECONDS, Autosave, autosave_root, find_autosave
+from core.session.autosave import PREWRITE_GRACE_SECONDS, Autosave, autosave_root, find_autosave, restore_autosave
 from core.session.project_file import load_project, save_project
 from core.session.trajectory_store import scratch_root
+from tests.core.session_helpers import assert_trees_equal
 from tests.hostile_corpus import SECRET, base_tree
 from tests.large_projects import large_tree
 
@@ -41,15 +42,18 @@ def test_save_project_removes_temp_files_of_an_interrupted_save_but_not_a_runnin
     assert not stale.exists() and running.exists() and load_project(target).root_id
 
 
-def test_autosave_removes_its_own_stale_temp_files(tmp_path):
-    autosave = Autosave()
+def test_autosave_removes_stale_temp_files_when_it_takes_a_folder_over(tmp_path):
+    # A write is only left half done when its process is killed; a live writer's failed write
+    # removes its temporary file itself. So the folder is swept when a writer first saves into it.
     tree = base_tree()
-    autosave.save(tree)
-    leftover = autosave.folder / "images" / ".x.png.123.tmp"
+    first = Autosave()
+    first.save(tree)
+    leftover = first.folder / "images" / ".x.png.123.tmp"
     leftover.write_bytes(b"killed midway")
     _age(leftover)
-    autosave.save(tree)
+    Autosave(first.folder).save(tree)
     assert not leftover.exists()
+    assert_trees_equal(tree, restore_autosave(first.folder))
 
 
 def test_autosave_folders_without_a_manifest_are_swept_once_their_session_is_gone():

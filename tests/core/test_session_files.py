@@ -146,7 +146,7 @@ def test_a_full_disk_during_autosave_keeps_the_edit_and_says_so_once(engine, pho
     root = session.open_photo(photo_file, "a photo")
     real_write = autosave_module.atomic_write_bytes
 
-    def disk_full(path, data):
+    def disk_full(path, data, **options):
         raise OSError(errno.ENOSPC, "No space left on device", str(path))
 
     monkeypatch.setattr(autosave_module, "atomic_write_bytes", disk_full)

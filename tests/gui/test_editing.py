@@ -12,9 +12,9 @@ from tests.gui.helpers import EDIT_TIMEOUT_MS, edit, open_file, open_photo
 
 def click_history(qtbot, window, node_id: str) -> None:
     """Click a node's row in the history panel."""
-    tree = window.history_panel.tree_widget
-    rect = tree.visualItemRect(window.history_panel.item_for(node_id))
-    qtbot.mouseClick(tree.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    view = window.history_panel.view
+    rect = view.visualRect(window.history_panel.index_for(node_id))
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
 
 
 def test_photo_edit_shows_progress_and_lands_in_history(qtbot, window, tmp_path):
@@ -36,7 +36,7 @@ def test_photo_edit_shows_progress_and_lands_in_history(qtbot, window, tmp_path)
     assert previews and set(previews) == {(64, 64)}  # a live preview of the edit, at most a few a second
     assert window.history_panel.node_ids() == [root, *ids]
     assert window.controller.tree.current_id == ids[0]
-    assert window.history_panel.tree_widget.currentItem() is window.history_panel.item_for(ids[0])
+    assert window.history_panel.view.currentIndex() == window.history_panel.index_for(ids[0])
     assert window.canvas.can_compare()  # the edit is compared against the photo it came from
     assert not window.status.progress.isVisible()
     assert window.edit_panel.edit_button.isEnabled() and not window.edit_panel.cancel_button.isEnabled()
@@ -67,7 +67,7 @@ def test_undo_redo_keep_results_and_branching_adds_a_sibling(qtbot, window, tmp_
     assert tree.current_id == root
     branch = edit(qtbot, window, "a photo of a street", "a photo of a street in autumn")[0]
     assert [node.id for node in tree.children(root)] == [first, branch]
-    assert window.history_panel.item_for(branch).parent() is window.history_panel.item_for(root)
+    assert window.history_panel.index_for(branch).parent() == window.history_panel.index_for(root)
     # The undo stack now ends with the branch: redo has nothing left of the old line.
     assert not window.controller.undo_stack.canRedo()
 
@@ -134,12 +134,12 @@ def test_history_follows_the_keyboard_and_a_small_window_keeps_its_controls(qtbo
     open_photo(window, tmp_path)
     root = window.controller.tree.root_id
     first = edit(qtbot, window, "a photo of a street", "a photo of a street in snow")[0]
-    tree_widget = window.history_panel.tree_widget
-    tree_widget.setFocus()
-    qtbot.waitUntil(tree_widget.hasFocus)
-    QTest.keyClick(tree_widget, Qt.Key.Key_Up)
+    view = window.history_panel.view
+    view.setFocus()
+    qtbot.waitUntil(view.hasFocus)
+    QTest.keyClick(view, Qt.Key.Key_Up)
     assert window.controller.tree.current_id == root  # Up shows the node above
-    QTest.keyClick(tree_widget, Qt.Key.Key_Down)
+    QTest.keyClick(view, Qt.Key.Key_Down)
     assert window.controller.tree.current_id == first
 
     window.resize(800, 600)

@@ -72,7 +72,7 @@ def test_a_preview_runs_with_fewer_steps_and_text_tokens_and_is_labelled(qtbot, 
     assert (node.params["steps"], node.max_sequence_length) == (4, 128)
     assert node.preview == {"params": {"steps": FULL_STEPS}, "max_sequence_length": FULL_TOKENS}
 
-    label = window.history_panel.item_for(node.id).text(0).split("\n")[1]
+    label = window.history_panel.index_for(node.id).data().split("\n")[1]
     assert label == how_made(node) == "Preview · Stable Flow · seed 42 · 4 steps"
     assert "fast preview: Render full quality" in window.status.currentMessage()
     assert panel.render_full_button.isVisible() and "fast preview (4 steps, 128 text tokens)" in \

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
+
 from gui.result_labels import distinct_labels
 from tests.gui.helpers import edit, open_photo
 
@@ -24,15 +26,15 @@ def test_strip_shows_one_batch_history_keeps_how_made_and_marks_undone(qtbot, wi
     assert window.variations.node_ids() == batch  # the earlier edit of the same photo is not mixed in
     assert older not in window.variations.node_ids()
 
-    row = window.history_panel.item_for(batch[0]).text(0)
+    row = window.history_panel.index_for(batch[0]).data()
     prompt_line, made_line = row.split("\n")
     assert prompt_line.endswith("…") and len(prompt_line) <= 44
     assert made_line == "Stable Flow · seed 42 · 4 steps"
-    tooltip = window.history_panel.item_for(batch[0]).toolTip(0)
+    tooltip = window.history_panel.index_for(batch[0]).data(Qt.ItemDataRole.ToolTipRole)
     assert max(len(line) for line in tooltip.splitlines()) <= 90
 
     window.menu_actions.undo.trigger()
-    assert window.history_panel.item_for(batch[0]).text(0).endswith("· undone")
-    assert not window.history_panel.item_for(older).text(0).endswith("· undone")
+    assert window.history_panel.index_for(batch[0]).data().endswith("· undone")
+    assert not window.history_panel.index_for(older).data().endswith("· undone")
     window.menu_actions.redo.trigger()
-    assert not window.history_panel.item_for(batch[0]).text(0).endswith("· undone")
+    assert not window.history_panel.index_for(batch[0]).data().endswith("· undone")

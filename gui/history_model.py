@@ -1,0 +1,174 @@
+"""The layer-history panel's item model: the session's edit tree as rows, with no row objects.
+
+A QTreeWidget builds (and on every change destroys) one item object per node, which takes
+seconds for a 5,000-result project. This model only keeps, per live node, where its row is
+(built in linear time); labels, tooltips and thumbnails are made when the view asks for a
+visible row. Rows indent only where the history branches: a line of edits, each the only
+child of the one before, is a run of rows at one depth (a 5,000-edit chain would otherwise
+be a staircase 5,000 levels deep, unreadable and slow to paint).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor, QFont, QIcon
+
+from gui.images import ThumbnailCache
+
+ID_ROLE = Qt.ItemDataRole.UserRole
+Index = QModelIndex | QPersistentModelIndex
+
+
+class HistoryModel(QAbstractItemModel):
+    """Rows of the edit tree: one column, parents before children, in creation order."""
+
+    def __init__(self, thumbnails: ThumbnailCache, label, tooltip, undone_colour: QColor) -> None:
+        super().__init__()
+        self._thumbnails = thumbnails
+        self._label = label  # (node, undone) -> the row's text
+        self._tooltip = tooltip  # node -> the row's tooltip
+        self._undone_colour = undone_colour
+        self._tree = None
+        self._undone: frozenset = frozenset()
+        self._ids: list[str] = []  # internal id (a list position) -> node id
+        self._number: dict[str, int] = {}
+        self._parent: list[int] = []  # internal id -> the row parent's internal id (-1: top level)
+        self._row: list[int] = []  # internal id -> its row under its row parent
+        self._children: dict[int, list[int]] = {}  # internal id (-1: top level) -> its rows
+        self._kids: list[int] = []  # internal id -> how many live children the node has
+        self._icons: dict[str, QIcon] = {}
+        self.bold_id: Optional[str] = None
+        self.bold_font = QFont()  # the view's font in bold (the panel sets it)
+
+    def reset(self, tree, undone: frozenset) -> None:
+        """Show ``tree`` (None: nothing); ``undone`` results are greyed."""
+        self.beginResetModel()
+        self._tree, self._undone = tree, undone
+        self._ids, self._number, self._parent, self._row, self._kids = [], {}, [], [], []
+        self._children = {-1: []}
+        self._icons.clear()
+        tree_children: dict[int, list[int]] = {-1: []}
+        for node in tree.nodes() if tree is not None else ():
+            parent = self._number.get(node.parent_id, -1) if node.parent_id else -1
+            if parent == -1 and (node.parent_id or tree_children[-1]):
+                continue  # its parent is not live (cannot happen in a consistent tree)
+            number = len(self._ids)
+            self._ids.append(node.id)
+            self._number[node.id] = number
+            self._kids.append(0)
+            if parent != -1:
+                self._kids[parent] += 1
+            tree_children[parent].append(number)
+            tree_children[number] = []
+        self._parent = [-1] * len(self._ids)
+        self._row = [0] * len(self._ids)
+        for holder in [-1, *(number for number, kids in enumerate(self._kids) if kids > 1)]:
+            rows = self._children[holder] = []
+            for child in tree_children[holder]:
+                line = child
+                while True:  # a line of only children is one run of rows, not a staircase
+                    self._parent[line], self._row[line] = holder, len(rows)
+                    rows.append(line)
+                    if self._kids[line] != 1:
+                        break
+                    line = tree_children[line][0]
+        self.bold_id = None
+        self.endResetModel()
+
+    def append(self, node) -> bool:
+        """Add the row of a new result (newer than every shown node); False (nothing changed)
+        when it would move shown rows: its parent's only child gets a sibling (the caller resets)."""
+        parent = self._number.get(node.parent_id) if node.parent_id else None
+        if parent is None or node.id in self._number or self._kids[parent] == 1:
+            return False
+        holder = parent if self._kids[parent] > 1 else self._parent[parent]  # a branch, or the line goes on
+        rows = self._children[holder]
+        row = len(rows) if self._kids[parent] > 1 else self._row[parent] + 1
+        self.beginInsertRows(QModelIndex() if holder == -1 else self.createIndex(self._row[holder], 0, holder),
+                             row, row)
+        number = len(self._ids)
+        self._ids.append(node.id)
+        self._number[node.id] = number
+        self._kids.append(0)
+        self._kids[parent] += 1
+        self._parent.append(holder)
+        self._row.append(row)
+        rows.insert(row, number)
+        for later in rows[row + 1:]:
+            self._row[later] += 1
+        self.endInsertRows()
+        return True
+
+    def set_undone(self, undone: frozenset) -> None:
+        """Grey ``undone`` results; only rows whose mark changed are redrawn."""
+        changed, self._undone = undone ^ self._undone, undone
+        for node_id in changed:
+            index = self.index_for(node_id)
+            if index.isValid():
+                self.dataChanged.emit(index, index, [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole])
+
+    def node_ids(self) -> list[str]:
+        """The node ids shown, parents before children."""
+        return list(self._ids)
+
+    def index_for(self, node_id: Optional[str]) -> QModelIndex:
+        """The row of ``node_id`` (invalid when it is not shown)."""
+        number = self._number.get(node_id) if node_id is not None else None
+        if number is None:
+            return QModelIndex()
+        return self.createIndex(self._row[number], 0, number)
+
+    def set_bold(self, node_id: Optional[str]) -> None:
+        """Show ``node_id`` (the current node) in bold; only the two changed rows are redrawn."""
+        previous, self.bold_id = self.bold_id, node_id
+        for changed in {previous, node_id} - {None}:
+            index = self.index_for(changed)
+            if index.isValid():
+                self.dataChanged.emit(index, index, [Qt.ItemDataRole.FontRole])
+
+    # -- QAbstractItemModel ----------------------------------------------------------------
+    def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:
+        siblings = self._children.get(parent.internalId() if parent.isValid() else -1, [])
+        if column != 0 or not 0 <= row < len(siblings):
+            return QModelIndex()
+        return self.createIndex(row, 0, siblings[row])
+
+    def parent(self, child: Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]
+        if not child.isValid():
+            return QModelIndex()
+        parent = self._parent[child.internalId()]
+        return QModelIndex() if parent == -1 else self.createIndex(self._row[parent], 0, parent)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
+        if parent.column() > 0:
+            return 0
+        return len(self._children.get(parent.internalId() if parent.isValid() else -1, ()))
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:
+        return 1
+
+    def hasChildren(self, parent: Index = QModelIndex()) -> bool:
+        return self.rowCount(parent) > 0
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or self._tree is None:
+            return None
+        node_id = self._ids[index.internalId()]
+        if role == ID_ROLE:
+            return node_id
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._label(self._tree.node(node_id), node_id in self._undone)
+        if role == Qt.ItemDataRole.DecorationRole:
+            icon = self._icons.get(node_id)
+            if icon is None:
+                icon = self._icons[node_id] = QIcon(self._thumbnails.get(self._tree, node_id))
+            return icon
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(self._tree.node(node_id))
+        if role == Qt.ItemDataRole.ForegroundRole and node_id in self._undone:
+            return self._undone_colour
+        if role == Qt.ItemDataRole.FontRole and node_id == self.bold_id:
+            return self.bold_font
+        return None
