@@ -5,29 +5,39 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, BinaryIO, Mapping, Optional, Sequence
 
 from PIL import Image, PngImagePlugin
 
-from core.atomic import atomic_write_bytes
+from core.atomic import atomic_output, atomic_write_bytes
 from core.untrusted_json import parse_untrusted_json
 
 RECIPE_KEY = "stable-flow-studio-recipe"
 
 
-def png_bytes(image: Image.Image, recipe: Optional[Mapping[str, Any]] = None) -> bytes:
-    """Encode a PNG, with ``recipe`` as JSON in a text chunk when given."""
+def write_png(image: Image.Image, stream: BinaryIO, recipe: Optional[Mapping[str, Any]] = None) -> None:
+    """Encode a PNG into ``stream``, with ``recipe`` as JSON in a text chunk when given.
+
+    Written to a file, Pillow encodes and writes in C without Python's lock; gathered in
+    memory, a huge photo's 200 MB buffer is regrown and copied under it (a stall of the window).
+    """
     info = PngImagePlugin.PngInfo()
     if recipe is not None:
         info.add_text(RECIPE_KEY, json.dumps(recipe, sort_keys=True))
+    image.save(stream, format="PNG", pnginfo=info)
+
+
+def png_bytes(image: Image.Image, recipe: Optional[Mapping[str, Any]] = None) -> bytes:
+    """Encode a PNG, with ``recipe`` as JSON in a text chunk when given."""
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG", pnginfo=info)
+    write_png(image, buffer, recipe)
     return buffer.getvalue()
 
 
 def save_png(image: Image.Image, path: str | Path, recipe: Optional[Mapping[str, Any]] = None) -> None:
     """Save a lossless PNG atomically."""
-    atomic_write_bytes(path, png_bytes(image, recipe))
+    with atomic_output(path) as stream:
+        write_png(image, stream, recipe)
 
 
 def read_recipe(path: str | Path) -> Optional[dict]:

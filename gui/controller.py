@@ -32,6 +32,20 @@ from gui.prompt_history import PromptHistory
 from gui.settings import AppSettings, save_settings
 from gui.undo_commands import OperationCommand
 
+_libraries_frozen = False
+
+
+def _freeze_libraries() -> None:
+    """Once per process, after the engine's import: its libraries (torch, diffusers,
+    transformers) are a million long-lived objects, and Python's full garbage collection scans
+    them all, holding every thread for a tenth of a second or more, whenever loading a big
+    project allocates enough. Frozen, they are skipped (they live as long as the process)."""
+    global _libraries_frozen
+    if not _libraries_frozen:
+        gc.freeze()
+        _libraries_frozen = True
+
+
 NO_MODEL = "No model chosen yet: choose one in Model ▸ Set up model… (the demo model needs no download)."
 SAVING = "The project is being saved: delete once it is (a moment)."
 BUSY = "An edit is already running: wait for it to finish, or press Cancel first."
@@ -187,11 +201,7 @@ class EditorController(QObject):
     def _on_engine_ready(self) -> None:
         from core.session.autosave import find_autosave
 
-        # The engine's libraries (torch, diffusers, transformers) are a million long-lived
-        # objects. Python's full garbage collection scans them all, holding every thread for a
-        # tenth of a second or more, whenever loading a big project allocates enough: frozen,
-        # they are skipped (they live as long as the process anyway).
-        gc.freeze()
+        _freeze_libraries()
         self._replace_session()
         folder = find_autosave(wait=False)
         if folder is not None:

@@ -28,7 +28,7 @@ from safetensors.torch import save as save_tensors
 
 from core.image_files import RECIPE_KEY, png_bytes
 from core.session.node import EditNode
-from core.session.session_format import manifest_bytes, write_session
+from core.session.session_format import entry_bytes, manifest_bytes, write_session
 from core.session.tree import EditTree
 from core.trajectory import Trajectory
 from tests.helpers import gradient_photo
@@ -67,7 +67,7 @@ def base_tree(count: int = 3) -> EditTree:
 def base_entries(count: int = 3) -> Entries:
     """The entries (name -> bytes) a save of :func:`base_tree` writes, manifest included."""
     entries: Entries = {}
-    write_session(base_tree(count), entries.__setitem__)
+    write_session(base_tree(count), lambda name, writer: entries.__setitem__(name, entry_bytes(writer)))
     return entries
 
 

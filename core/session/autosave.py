@@ -23,13 +23,13 @@ from typing import Callable, Optional
 
 import psutil
 
-from core.atomic import atomic_write_bytes, atomic_write_text, is_stale_temp_file
+from core.atomic import atomic_output, atomic_write_bytes, atomic_write_text, is_stale_temp_file
 from core.paths import contained_path, data_dir
 from core.regular_files import read_regular_file
 from core.session.project_file import ProjectFileError
 from core.session.node import EditNode
 from core.session.session_format import (
-    MANIFEST, DamagedSessionError, ReadEntry, manifest_bytes, node_entries, node_json, original_entry, read_session,
+    MANIFEST, DamagedSessionError, EntryWriter, ReadEntry, manifest_bytes, node_entries, node_json, original_entry, read_session,
 )
 from core.session.tree import EditTree
 
@@ -101,20 +101,21 @@ class Autosave:
             self._written = self._sweep_folder(tree)
         tree.root_node()
         entries = self._entries(tree)
-        fresh = [(name, encode) for name, encode in entries
+        fresh = [(name, writer) for name, writer in entries
                  if name not in self._written and not contained_path(self.folder, name).is_file()]
-        for name, encode in fresh:
-            atomic_write_bytes(contained_path(self.folder, name), encode(), sync=not _CAN_SYNC_ALL)
+        for name, writer in fresh:
+            with atomic_output(contained_path(self.folder, name), sync=not _CAN_SYNC_ALL) as stream:
+                writer(stream)
         if fresh and _CAN_SYNC_ALL:
             os.sync()  # one flush for every node file, before the manifest names them
         atomic_write_bytes(self.folder / MANIFEST, manifest_bytes(tree, self._node_json), sync=durable or bool(fresh))
-        names = {name for name, _encode in entries}
+        names = {name for name, _writer in entries}
         for name in self._written - names:
             contained_path(self.folder, name).unlink(missing_ok=True)  # a deleted node's file
         self._written = names
 
-    def _entries(self, tree: EditTree) -> list[tuple[str, Callable[[], bytes]]]:
-        """Every entry of the session; a node's (names checked, encoders made) are kept once seen."""
+    def _entries(self, tree: EditTree) -> list[tuple[str, EntryWriter]]:
+        """Every entry of the session; a node's (names checked, writers made) are kept once seen."""
         entries = []
         for node in tree.nodes():
             cached = self._node_entries.get(node.id)

@@ -6,16 +6,15 @@ EXIF UserComment tag, as ASCII JSON. :func:`read_export_recipe` reads all three.
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 from typing import Optional
 
 from PIL import ExifTags, Image
 
-from core.atomic import atomic_write_bytes
+from core.atomic import atomic_output
 from core.errors import ParameterError
-from core.image_files import png_bytes, read_recipe
+from core.image_files import read_recipe, save_png
 from core.masks import mask_to_text
 from core.session.tree import EditTree
 
@@ -56,16 +55,15 @@ def export_node(tree: EditTree, node_id: str, path: str | Path, *, original_size
     elif original_size and size is not None and size != image.size:
         image = image.resize(size, Image.Resampling.LANCZOS)  # a project saved before originals were kept
     recipe = export_recipe(tree, node_id)
+    # Streamed to the file: a huge image's bytes are never gathered (and copied) in memory.
     if image_format == "PNG":
-        data = png_bytes(image, recipe)
-    else:
-        exif = _exif(recipe)
-        if image_format == "JPEG" and len(exif) > JPEG_EXIF_LIMIT:
-            exif = _exif(_without_masks(recipe))
-        buffer = io.BytesIO()
-        image.convert("RGB").save(buffer, format=image_format, quality=quality, exif=exif)
-        data = buffer.getvalue()
-    atomic_write_bytes(path, data)
+        save_png(image, path, recipe)
+        return path
+    exif = _exif(recipe)
+    if image_format == "JPEG" and len(exif) > JPEG_EXIF_LIMIT:
+        exif = _exif(_without_masks(recipe))
+    with atomic_output(path) as stream:
+        image.convert("RGB").save(stream, format=image_format, quality=quality, exif=exif)
     return path
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import time
 import zipfile
 import zlib
 from pathlib import Path
 
 from core.atomic import atomic_output, remove_stale_temp_files
 from core.errors import UserError
-from core.session.session_format import MANIFEST, DamagedSessionError, read_session, write_session
+from core.session.session_format import MANIFEST, DamagedSessionError, EntryWriter, read_session, write_session
 from core.session.tree import EditTree
 
 PROJECT_SUFFIX = ".sfproj"
@@ -24,10 +25,12 @@ def save_project(tree: EditTree, path: str | Path) -> Path:
     path = Path(path)
     remove_stale_temp_files(path)  # left by a save that was killed
     with atomic_output(path) as stream, zipfile.ZipFile(stream, "w") as archive:
-        def write(name: str, data: bytes) -> None:
+        def write(name: str, writer: EntryWriter) -> None:
+            info = zipfile.ZipInfo(name, date_time=time.localtime()[:6])
             # PNGs and float tensors barely compress; only the manifest is deflated.
-            compression = zipfile.ZIP_DEFLATED if name == MANIFEST else zipfile.ZIP_STORED
-            archive.writestr(name, data, compress_type=compression)
+            info.compress_type = zipfile.ZIP_DEFLATED if name == MANIFEST else zipfile.ZIP_STORED
+            with archive.open(info, "w") as entry:
+                writer(entry)
 
         write_session(tree, write)
     return path

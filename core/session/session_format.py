@@ -17,11 +17,11 @@ from __future__ import annotations
 import io
 import json
 import warnings
-from typing import Callable, Optional
+from typing import BinaryIO, Callable, Optional
 
 from PIL import Image
 
-from core.image_files import png_bytes
+from core.image_files import write_png
 from core.untrusted_json import parse_untrusted_json
 from core.session.manifest_schema import check_manifest, is_node_id
 from core.session.node import EditNode
@@ -39,7 +39,8 @@ MAX_MANIFEST_BYTES = 64 * 2**20
 MAX_IMAGE_BYTES = 512 * 2**20
 MAX_TRAJECTORY_BYTES = 2 * 2**30
 
-WriteEntry = Callable[[str, bytes], None]
+EntryWriter = Callable[[BinaryIO], None]  # writes one entry's bytes into a stream
+WriteEntry = Callable[[str, EntryWriter], None]
 # read(name, max_bytes): the entry's bytes, or a DamagedSessionError when it is missing,
 # larger than max_bytes or unreadable.
 ReadEntry = Callable[[str, int], bytes]
@@ -73,33 +74,44 @@ def original_name(root_id: str) -> str:
     return f"originals/{_checked_id(root_id)}.png"
 
 
-def node_entries(tree: EditTree, node: EditNode) -> list[tuple[str, Callable[[], bytes]]]:
-    """A live node's image, mask and trajectory entries, each with a function that encodes it."""
-    image = tree.image(node.id)
-    entries: list[tuple[str, Callable[[], bytes]]] = [(image_name(node.id), lambda: png_bytes(image))]
+def _png(image: Image.Image) -> EntryWriter:
+    return lambda stream: write_png(image, stream)
+
+
+def node_entries(tree: EditTree, node: EditNode) -> list[tuple[str, EntryWriter]]:
+    """A live node's image, mask and trajectory entries, each with the function that writes it."""
+    entries: list[tuple[str, EntryWriter]] = [(image_name(node.id), _png(tree.image(node.id)))]
     mask = tree.mask(node.id)
     if mask is not None:
-        entries.append((mask_name(node.id), lambda: png_bytes(mask)))
+        entries.append((mask_name(node.id), _png(mask)))
     if node.trajectory_id and tree.has_trajectory(node.id):
         # Read lazily: a spilled trajectory's bytes are only copied when its entry is really written.
-        entries.append((trajectory_name(node.trajectory_id), lambda: tree.trajectory_bytes(node.id)))
+        entries.append((trajectory_name(node.trajectory_id), lambda stream: stream.write(tree.trajectory_bytes(node.id))))
     return entries
 
 
-def original_entry(tree: EditTree) -> Optional[tuple[str, Callable[[], bytes]]]:
+def original_entry(tree: EditTree) -> Optional[tuple[str, EntryWriter]]:
     """The original-size photo's entry, when the session has one."""
     original = tree.original()
-    return None if original is None else (original_name(tree.root_id), lambda: png_bytes(original))
+    return None if original is None else (original_name(tree.root_id), _png(original))
 
 
-def session_entries(tree: EditTree) -> list[tuple[str, Callable[[], bytes]]]:
-    """Every image, mask and trajectory entry of the live nodes, with a function that encodes it.
+def session_entries(tree: EditTree) -> list[tuple[str, EntryWriter]]:
+    """Every image, mask and trajectory entry of the live nodes, with the function that writes it.
 
-    Encoding is deferred so an incremental writer (the autosave) skips entries it has.
+    Writing is deferred so an incremental writer (the autosave) skips entries it has, and
+    streamed so a huge photo is never copied whole in memory.
     """
     entries = [entry for node in tree.nodes() for entry in node_entries(tree, node)]
     original = original_entry(tree)
     return entries + ([original] if original is not None else [])
+
+
+def entry_bytes(writer: EntryWriter) -> bytes:
+    """What ``writer`` writes, as bytes."""
+    buffer = io.BytesIO()
+    writer(buffer)
+    return buffer.getvalue()
 
 
 def manifest_bytes(tree: EditTree, node_json: Optional[Callable[[EditNode], str]] = None) -> bytes:
@@ -127,9 +139,10 @@ def node_json(node: EditNode) -> str:
 def write_session(tree: EditTree, write: WriteEntry) -> None:
     """Write every entry, then the manifest."""
     tree.root_node()
-    for name, encode in session_entries(tree):
-        write(name, encode())
-    write(MANIFEST, manifest_bytes(tree))
+    for name, writer in session_entries(tree):
+        write(name, writer)
+    manifest = manifest_bytes(tree)
+    write(MANIFEST, lambda stream: stream.write(manifest))
 
 
 def _decode_image(data: bytes, node_index: int, mode: str = "RGB", what: str = "image") -> Image.Image:
