@@ -28,6 +28,13 @@ def main(argv: list[str]) -> int:
 
     if argv and (argv[0] in COMMANDS or argv[0] in ("-h", "--help")):
         return run_cli(argv)
+    from gui.system_libraries import qt_problem  # before PySide6: its import fails without GLib
+
+    offscreen = argv[:1] in ([SELF_TEST], [FIRST_RUN_CHECK], [STARTUP_TIME])  # Qt's offscreen platform unless told
+    problem = qt_problem({"QT_QPA_PLATFORM": "offscreen", **os.environ} if offscreen else None)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 1
     if argv[:1] == [SELF_TEST]:
         from gui.self_test import run_self_test
 

@@ -99,13 +99,8 @@ async def open_file(window: MainWindow, path: Path) -> bool:
 
 
 def run_editor(argv: list[str]) -> int:
-    """``python main.py [IMAGE|PROJECT]``: show the window, start the engine, run until closed."""
-    from gui.system_libraries import xcb_problem
-
-    problem = xcb_problem()
-    if problem:
-        print(problem, file=sys.stderr)
-        return 1
+    """``python main.py [IMAGE|PROJECT]``: show the window, start the engine, run until closed
+    (main.py has checked Qt's system libraries before PySide6 was imported)."""
     setup_logging()
     app = create_application()
     window = create_window()
