@@ -24,6 +24,7 @@ from gui.autosave_prewrite import prewrite_results
 from gui.edit_settings import EditSettings
 from gui.engine_host import EngineHost
 from gui.file_jobs import FileJobs
+from gui.history_model import row_layout
 from gui.images import tree_thumbnails
 from gui.error_messages import describe_error
 from gui.eta import JobProgress, describe_progress, plan_phases
@@ -106,6 +107,7 @@ class EditorController(QObject):
         self.undo_stack = QUndoStack(self)
         self.files = FileJobs(self)
         self.prepared_thumbnails: dict = {}  # a just-opened session's thumbnails, made on the file thread
+        self.prepared_rows = None  # and its history rows (gui.history_model.RowLayout)
         self._saving = 0  # project saves running: finished results wait for them (the tree is being read)
         self._deferred_results: list[Any] = []
         # Of the last finished edit: the share of steps replayed from the re-edit K/V memory.
@@ -248,14 +250,14 @@ class EditorController(QObject):
 
         def make_with_thumbnails():
             session = make()
-            return session, tree_thumbnails(session.tree)
+            return session, tree_thumbnails(session.tree), row_layout(session.tree)
 
         def then(made, error: Optional[BaseException]) -> None:
             if error is not None:
                 self.error.emit(describe_error(error))
                 self.opened.emit(str(path), False)
                 return
-            session, self.prepared_thumbnails = made
+            session, self.prepared_thumbnails, self.prepared_rows = made
             self._install_session(session, unsaved)
             if recent:
                 self._remember_file(path)

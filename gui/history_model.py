@@ -10,6 +10,7 @@ be a staircase 5,000 levels deep, unreadable and slow to paint).
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
@@ -19,6 +20,51 @@ from gui.images import ThumbnailCache
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 Index = QModelIndex | QPersistentModelIndex
+
+
+@dataclass
+class RowLayout:
+    """Where each live node's row is: made by :func:`row_layout`, then owned by one model."""
+
+    ids: list[str] = field(default_factory=list)  # internal id (a list position) -> node id
+    number: dict[str, int] = field(default_factory=dict)
+    parent: list[int] = field(default_factory=list)  # internal id -> the row parent's internal id (-1: top level)
+    row: list[int] = field(default_factory=list)  # internal id -> its row under its row parent
+    children: dict[int, list[int]] = field(default_factory=lambda: {-1: []})  # internal id (-1: top) -> its rows
+    kids: list[int] = field(default_factory=list)  # internal id -> how many live children the node has
+
+
+def row_layout(tree) -> RowLayout:
+    """The rows of ``tree`` (None: none), in time linear in its nodes; no Qt, so a file thread
+    can make it ahead for a big project."""
+    layout = RowLayout()
+    ids, number, kids = layout.ids, layout.number, layout.kids
+    tree_children: dict[int, list[int]] = {-1: []}
+    for node in tree.nodes() if tree is not None else ():
+        parent = number.get(node.parent_id, -1) if node.parent_id else -1
+        if parent == -1 and (node.parent_id or tree_children[-1]):
+            continue  # its parent is not live (cannot happen in a consistent tree)
+        own = len(ids)
+        ids.append(node.id)
+        number[node.id] = own
+        kids.append(0)
+        if parent != -1:
+            kids[parent] += 1
+        tree_children[parent].append(own)
+        tree_children[own] = []
+    layout.parent = [-1] * len(ids)
+    layout.row = [0] * len(ids)
+    for holder in [-1, *(own for own, count in enumerate(kids) if count > 1)]:
+        rows = layout.children[holder] = []
+        for child in tree_children[holder]:
+            line = child
+            while True:  # a line of only children is one run of rows, not a staircase
+                layout.parent[line], layout.row[line] = holder, len(rows)
+                rows.append(line)
+                if kids[line] != 1:
+                    break
+                line = tree_children[line][0]
+    return layout
 
 
 class HistoryModel(QAbstractItemModel):
@@ -32,48 +78,22 @@ class HistoryModel(QAbstractItemModel):
         self._undone_colour = undone_colour
         self._tree = None
         self._undone: frozenset = frozenset()
-        self._ids: list[str] = []  # internal id (a list position) -> node id
-        self._number: dict[str, int] = {}
-        self._parent: list[int] = []  # internal id -> the row parent's internal id (-1: top level)
-        self._row: list[int] = []  # internal id -> its row under its row parent
-        self._children: dict[int, list[int]] = {}  # internal id (-1: top level) -> its rows
-        self._kids: list[int] = []  # internal id -> how many live children the node has
+        empty = RowLayout()  # the fields below are a RowLayout's, taken over at each reset
+        self._ids, self._number, self._parent = empty.ids, empty.number, empty.parent
+        self._row, self._children, self._kids = empty.row, empty.children, empty.kids
         self._icons: dict[str, QIcon] = {}
         self.bold_id: Optional[str] = None
         self.bold_font = QFont()  # the view's font in bold (the panel sets it)
 
-    def reset(self, tree, undone: frozenset) -> None:
-        """Show ``tree`` (None: nothing); ``undone`` results are greyed."""
+    def reset(self, tree, undone: frozenset, layout: Optional[RowLayout] = None) -> None:
+        """Show ``tree`` (None: nothing); ``undone`` results are greyed. ``layout`` is the tree's
+        :func:`row_layout` when it was made ahead (off the UI thread, for a big project)."""
+        layout = layout if layout is not None else row_layout(tree)
         self.beginResetModel()
         self._tree, self._undone = tree, undone
-        self._ids, self._number, self._parent, self._row, self._kids = [], {}, [], [], []
-        self._children = {-1: []}
+        self._ids, self._number, self._parent = layout.ids, layout.number, layout.parent
+        self._row, self._children, self._kids = layout.row, layout.children, layout.kids
         self._icons.clear()
-        tree_children: dict[int, list[int]] = {-1: []}
-        for node in tree.nodes() if tree is not None else ():
-            parent = self._number.get(node.parent_id, -1) if node.parent_id else -1
-            if parent == -1 and (node.parent_id or tree_children[-1]):
-                continue  # its parent is not live (cannot happen in a consistent tree)
-            number = len(self._ids)
-            self._ids.append(node.id)
-            self._number[node.id] = number
-            self._kids.append(0)
-            if parent != -1:
-                self._kids[parent] += 1
-            tree_children[parent].append(number)
-            tree_children[number] = []
-        self._parent = [-1] * len(self._ids)
-        self._row = [0] * len(self._ids)
-        for holder in [-1, *(number for number, kids in enumerate(self._kids) if kids > 1)]:
-            rows = self._children[holder] = []
-            for child in tree_children[holder]:
-                line = child
-                while True:  # a line of only children is one run of rows, not a staircase
-                    self._parent[line], self._row[line] = holder, len(rows)
-                    rows.append(line)
-                    if self._kids[line] != 1:
-                        break
-                    line = tree_children[line][0]
         self.bold_id = None
         self.endResetModel()
 
@@ -108,6 +128,10 @@ class HistoryModel(QAbstractItemModel):
             index = self.index_for(node_id)
             if index.isValid():
                 self.dataChanged.emit(index, index, [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole])
+
+    def branch_indexes(self) -> list[QModelIndex]:
+        """The rows that have rows under them (where the history branches)."""
+        return [self.createIndex(self._row[number], 0, number) for number in self._children if number != -1]
 
     def node_ids(self) -> list[str]:
         """The node ids shown, parents before children."""

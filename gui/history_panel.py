@@ -14,7 +14,7 @@ from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, QSize, Qt, 
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QAbstractItemView, QMenu, QTreeView, QVBoxLayout, QWidget
 
-from gui.history_model import ID_ROLE, HistoryModel
+from gui.history_model import ID_ROLE, HistoryModel, RowLayout
 from gui.icons import icon
 from gui.images import ThumbnailCache
 from gui.method_catalog import method_label
@@ -72,12 +72,14 @@ class HistoryPanel(QWidget):
         layout.addWidget(self.view)
         self._rebuilding = False
 
-    def rebuild(self, tree, undone: frozenset = frozenset()) -> None:
-        """Redraw the whole tree; results in ``undone`` (undone edits, kept as branches) are greyed."""
+    def rebuild(self, tree, undone: frozenset = frozenset(), layout: Optional[RowLayout] = None) -> None:
+        """Redraw the whole tree; results in ``undone`` (undone edits, kept as branches) are greyed;
+        ``layout``: the tree's rows, when made ahead on the file thread."""
         self._rebuilding = True
         try:
-            self.model.reset(tree, undone)
-            self.view.expandAll()
+            self.model.reset(tree, undone, layout)
+            for index in self.model.branch_indexes():  # few: expandAll would visit all 5,000 rows
+                self.view.expand(index)
             self.show_current(tree.current_id if tree is not None else None)
         finally:
             self._rebuilding = False

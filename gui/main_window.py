@@ -192,6 +192,7 @@ class MainWindow(QMainWindow):
         self.thumbnails.clear()
         self.thumbnails.add_prepared(self.controller.prepared_thumbnails)
         self.controller.prepared_thumbnails = {}
+        rows, self.controller.prepared_rows = self.controller.prepared_rows, None
         self._pixmaps.clear()
         self._shown_current = None
         self.project_path = None
@@ -200,7 +201,7 @@ class MainWindow(QMainWindow):
         self._sessions_shown += 1
         if self._sessions_shown > 1:  # the first session starts empty: keep what was typed while it started
             self.edit_panel.source_prompt.clear()
-        self._refresh_view(structure=True)
+        self._refresh_view(structure=True, rows=rows)
 
     def _on_undo_index(self, _index: int) -> None:
         self.history_panel.show_undone(self.controller.undone_node_ids())  # undone results are greyed
@@ -260,11 +261,12 @@ class MainWindow(QMainWindow):
             pixmap = self._pixmaps[node_id] = to_pixmap(tree.image(node_id))
         return pixmap
 
-    def _refresh_view(self, structure: bool) -> None:
-        """Redraw history, canvas, variations and the panel's start mode from the tree."""
+    def _refresh_view(self, structure: bool, rows=None) -> None:
+        """Redraw history, canvas, variations and the panel's start mode from the tree (``rows``:
+        the history's rows when the file thread made them with a just-opened session)."""
         tree = self.controller.tree
         if structure:
-            self.history_panel.rebuild(tree, self.controller.undone_node_ids())
+            self.history_panel.rebuild(tree, self.controller.undone_node_ids(), rows)
         current = tree.current_id if tree is not None else None
         self.history_panel.show_current(current)
         if current != self._shown_current:
