@@ -18,7 +18,9 @@ from typing import Optional
 
 # How long a reader waits for a writer to finish an entry before calling it damaged.
 SETTLE_SECONDS = 0.5
-READ_ATTEMPTS = 5
+# Reads of one entry while it keeps being rewritten (each waits for the rewrite to finish)
+# before it is called damaged: a reader among four busy writers once saw five mismatches in a row.
+READ_ATTEMPTS = 200
 # A lock older than this belongs to a writer that was killed (writes take seconds).
 STALE_LOCK_SECONDS = 120
 

@@ -58,39 +58,47 @@ class FileCache:
             raise ValueError(f"bad cache key {key!r}")
         return self.folder / f"{key}{_DATA}", self.folder / f"{key}{_INFO}"
 
-    def read(self, key: str, _attempt: int = 0) -> Optional[tuple[bytes, dict]]:
+    def read(self, key: str) -> Optional[tuple[bytes, dict]]:
         """The entry's bytes and metadata, or None.
 
         An entry that cannot be read (garbled bytes or JSON, not UTF-8, data missing or not
-        matching its checksum, another key or cache format in its metadata) is deleted first.
+        matching its checksum, another key or cache format in its metadata) is deleted first;
+        but while another process is rewriting it (its JSON changes, or a writer holds the key),
+        it is read again instead: under several busy writers a reader can see a mismatch many
+        times in a row, and only an entry that stays wrong is damaged.
         """
         data_path, info_path = self._paths(key)
-        try:
-            info_bytes = info_path.read_bytes()
-        except OSError:  # not cached (or the cache folder is unusable)
-            self.misses += 1
-            return None
+        for attempt in range(READ_ATTEMPTS + 1):
+            try:
+                info_bytes = info_path.read_bytes()
+            except OSError:  # not cached (or the cache folder is unusable)
+                self.misses += 1
+                return None
+            entry, problem = self._parse(key, info_bytes, data_path)
+            if problem is None:
+                try:
+                    os.utime(info_path)  # least recently used = oldest JSON modification time
+                except OSError:
+                    pass
+                self.hits += 1
+                return entry
+            if attempt == READ_ATTEMPTS or not info_rewritten(info_path, info_bytes, lock=lock_path(self.folder, key)):
+                return self.discard_damaged(key, problem)
+        return None
+
+    @staticmethod
+    def _parse(key: str, info_bytes: bytes, data_path: Path) -> tuple[Optional[tuple[bytes, dict]], Optional[str]]:
+        """(entry, None) when the data matches its metadata, else (None, what is wrong)."""
         try:
             info = json.loads(info_bytes.decode("utf-8"))
             data = data_path.read_bytes()
         except (OSError, ValueError):  # garbled or non-UTF-8 JSON, or the data file is gone
-            return self._damaged_or_rewritten(key, info_path, info_bytes, _attempt, "its metadata or data cannot be read")
+            return None, "its metadata or data cannot be read"
         if not isinstance(info, dict) or info.get("key") != key or info.get("format") != CACHE_FORMAT_VERSION:
-            return self._damaged_or_rewritten(key, info_path, info_bytes, _attempt, "its metadata belongs to another key or cache format")
+            return None, "its metadata belongs to another key or cache format"
         if len(data) != info.get("bytes") or hashlib.sha256(data).hexdigest() != info.get("sha256"):
-            return self._damaged_or_rewritten(key, info_path, info_bytes, _attempt, "its data does not match its checksum")
-        try:
-            os.utime(info_path)  # least recently used = oldest JSON modification time
-        except OSError:
-            pass
-        self.hits += 1
-        return data, info
-
-    def _damaged_or_rewritten(self, key: str, info_path: Path, info_bytes: bytes, attempt: int, reason: str):
-        # A mismatch may be another process rewriting this entry: read again once it is done.
-        if attempt < READ_ATTEMPTS and info_rewritten(info_path, info_bytes, lock=lock_path(self.folder, key)):
-            return self.read(key, attempt + 1)
-        return self.discard_damaged(key, reason)
+            return None, "its data does not match its checksum"
+        return (data, info), None
 
     def discard_damaged(self, key: str, reason: str = "it is damaged") -> None:
         """Delete an entry that cannot be used (``reason`` says why); it counts as a miss, not a hit."""
