@@ -30,7 +30,7 @@ from gui.error_messages import describe_error
 from gui.eta import JobProgress, describe_progress, plan_phases
 from gui.jobs import CacheChoice, EditJob, LoadModelJob, ModelChoice
 from gui.prompt_history import PromptHistory
-from gui.settings import AppSettings, save_settings
+from gui.settings import AppSettings, save_settings, save_settings_unless_saved_since, settings_saved_count
 from gui.undo_commands import OperationCommand
 
 _libraries_frozen = False
@@ -344,8 +344,12 @@ class EditorController(QObject):
     def _remember_file(self, path: str | Path) -> None:
         self.settings.add_recent_file(path)
         snapshot = replace(self.settings, recent_files=list(self.settings.recent_files))
-        # Written on the file thread: its fsync can take tens of milliseconds on a busy disk.
-        self.files.run("Saving the recent files…", lambda: save_settings(snapshot), lambda _result, _error: None)
+        queued_after = settings_saved_count()
+        # Written on the file thread: its fsync can take tens of milliseconds on a busy disk. A
+        # save since then (Settings ▸ OK right after opening a photo) already holds this recent
+        # file and newer values, which this older copy would put back: then it is not written.
+        self.files.run("Saving the recent files…", lambda: save_settings_unless_saved_since(snapshot, queued_after),
+                       lambda _result, _error: None)
 
     def save_project(self, path: str | Path) -> bool:
         """Save the session as a project off the UI thread; ``saved(path, ok)`` follows, and on

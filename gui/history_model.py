@@ -55,16 +55,28 @@ def row_layout(tree) -> RowLayout:
     layout.parent = [-1] * len(ids)
     layout.row = [0] * len(ids)
     for holder in [-1, *(own for own, count in enumerate(kids) if count > 1)]:
-        rows = layout.children[holder] = []
+        layout.children.setdefault(holder, [])
         for child in tree_children[holder]:
+            _place(layout, child, holder)
+            # A line of only children is one run of rows, not a staircase: at the top level it
+            # goes on beside the photo; in a branch, under its first row, so that the branch's
+            # other children stay visibly its siblings.
+            run = -1 if holder == -1 else child
             line = child
-            while True:  # a line of only children is one run of rows, not a staircase
-                layout.parent[line], layout.row[line] = holder, len(rows)
-                rows.append(line)
-                if kids[line] != 1:
-                    break
+            while kids[line] == 1:
                 line = tree_children[line][0]
+                _place(layout, line, run)
     return layout
+
+
+def _place(layout: RowLayout, own: int, under: int, row: Optional[int] = None) -> None:
+    """Put node ``own``'s row under ``under`` (-1: the top level), last or at ``row``."""
+    rows = layout.children.setdefault(under, [])
+    row = len(rows) if row is None else row
+    rows.insert(row, own)
+    layout.parent[own], layout.row[own] = under, row
+    for later in rows[row + 1:]:
+        layout.row[later] += 1
 
 
 class HistoryModel(QAbstractItemModel):
@@ -78,9 +90,7 @@ class HistoryModel(QAbstractItemModel):
         self._undone_colour = undone_colour
         self._tree = None
         self._undone: frozenset = frozenset()
-        empty = RowLayout()  # the fields below are a RowLayout's, taken over at each reset
-        self._ids, self._number, self._parent = empty.ids, empty.number, empty.parent
-        self._row, self._children, self._kids = empty.row, empty.children, empty.kids
+        self._layout = RowLayout()  # taken over from row_layout at each reset
         self._icons: dict[str, QIcon] = {}
         self.bold_id: Optional[str] = None
         self.bold_font = QFont()  # the view's font in bold (the panel sets it)
@@ -91,33 +101,35 @@ class HistoryModel(QAbstractItemModel):
         layout = layout if layout is not None else row_layout(tree)
         self.beginResetModel()
         self._tree, self._undone = tree, undone
-        self._ids, self._number, self._parent = layout.ids, layout.number, layout.parent
-        self._row, self._children, self._kids = layout.row, layout.children, layout.kids
+        self._layout = layout
         self._icons.clear()
         self.bold_id = None
         self.endResetModel()
 
     def append(self, node) -> bool:
-        """Add the row of a new result (newer than every shown node); False (nothing changed)
-        when it would move shown rows: its parent's only child gets a sibling (the caller resets)."""
-        parent = self._number.get(node.parent_id) if node.parent_id else None
-        if parent is None or node.id in self._number or self._kids[parent] == 1:
+        """Add the row of a new result (newer than every shown node) where a rebuild would put it;
+        False (nothing changed) when shown rows would move: its parent's only child gets a
+        sibling, so the parent becomes a branch (the caller resets)."""
+        layout = self._layout
+        parent = layout.number.get(node.parent_id) if node.parent_id else None
+        if parent is None or node.id in layout.number or layout.kids[parent] == 1:
             return False
-        holder = parent if self._kids[parent] > 1 else self._parent[parent]  # a branch, or the line goes on
-        rows = self._children[holder]
-        row = len(rows) if self._kids[parent] > 1 else self._row[parent] + 1
-        self.beginInsertRows(QModelIndex() if holder == -1 else self.createIndex(self._row[holder], 0, holder),
-                             row, row)
-        number = len(self._ids)
-        self._ids.append(node.id)
-        self._number[node.id] = number
-        self._kids.append(0)
-        self._kids[parent] += 1
-        self._parent.append(holder)
-        self._row.append(row)
-        rows.insert(row, number)
-        for later in rows[row + 1:]:
-            self._row[later] += 1
+        shown_under = layout.parent[parent]
+        if layout.kids[parent] > 1:
+            under, row = parent, len(layout.children[parent])  # one more branch
+        elif shown_under != -1 and layout.kids[shown_under] > 1:
+            under, row = parent, 0  # the first row of a branch (shown under it) starts its run
+        else:
+            under, row = shown_under, layout.row[parent] + 1  # the run it ends goes on
+        self.beginInsertRows(QModelIndex() if under == -1 else self.createIndex(layout.row[under], 0, under), row, row)
+        number = len(layout.ids)
+        layout.ids.append(node.id)
+        layout.number[node.id] = number
+        layout.kids.append(0)
+        layout.kids[parent] += 1
+        layout.parent.append(-1)
+        layout.row.append(0)
+        _place(layout, number, under, row)
         self.endInsertRows()
         return True
 
@@ -131,18 +143,18 @@ class HistoryModel(QAbstractItemModel):
 
     def branch_indexes(self) -> list[QModelIndex]:
         """The rows that have rows under them (where the history branches)."""
-        return [self.createIndex(self._row[number], 0, number) for number in self._children if number != -1]
+        return [self.createIndex(self._layout.row[number], 0, number) for number in self._layout.children if number != -1]
 
     def node_ids(self) -> list[str]:
         """The node ids shown, parents before children."""
-        return list(self._ids)
+        return list(self._layout.ids)
 
     def index_for(self, node_id: Optional[str]) -> QModelIndex:
         """The row of ``node_id`` (invalid when it is not shown)."""
-        number = self._number.get(node_id) if node_id is not None else None
+        number = self._layout.number.get(node_id) if node_id is not None else None
         if number is None:
             return QModelIndex()
-        return self.createIndex(self._row[number], 0, number)
+        return self.createIndex(self._layout.row[number], 0, number)
 
     def set_bold(self, node_id: Optional[str]) -> None:
         """Show ``node_id`` (the current node) in bold; only the two changed rows are redrawn."""
@@ -154,7 +166,7 @@ class HistoryModel(QAbstractItemModel):
 
     # -- QAbstractItemModel ----------------------------------------------------------------
     def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:
-        siblings = self._children.get(parent.internalId() if parent.isValid() else -1, [])
+        siblings = self._layout.children.get(parent.internalId() if parent.isValid() else -1, [])
         if column != 0 or not 0 <= row < len(siblings):
             return QModelIndex()
         return self.createIndex(row, 0, siblings[row])
@@ -162,13 +174,13 @@ class HistoryModel(QAbstractItemModel):
     def parent(self, child: Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]
         if not child.isValid():
             return QModelIndex()
-        parent = self._parent[child.internalId()]
-        return QModelIndex() if parent == -1 else self.createIndex(self._row[parent], 0, parent)
+        parent = self._layout.parent[child.internalId()]
+        return QModelIndex() if parent == -1 else self.createIndex(self._layout.row[parent], 0, parent)
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:
         if parent.column() > 0:
             return 0
-        return len(self._children.get(parent.internalId() if parent.isValid() else -1, ()))
+        return len(self._layout.children.get(parent.internalId() if parent.isValid() else -1, ()))
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:
         return 1
@@ -179,7 +191,7 @@ class HistoryModel(QAbstractItemModel):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or self._tree is None:
             return None
-        node_id = self._ids[index.internalId()]
+        node_id = self._layout.ids[index.internalId()]
         if role == ID_ROLE:
             return node_id
         if role == Qt.ItemDataRole.DisplayRole:

@@ -107,5 +107,12 @@ def test_a_line_of_edits_is_one_run_of_rows_and_new_results_land_where_a_rebuild
     fresh = HistoryPanel(ThumbnailCache())
     qtbot.addWidget(fresh)
     fresh.rebuild(tree)
+    # The photo's own line stays at the top; in n1's three branches each line sits under its
+    # first row, so b1 and b2 are visibly n2's siblings, not continuations of n4.
     assert rows_of(panel) == rows_of(fresh) == [
-        ("n0", 0), ("n1", 0), ("n2", 1), ("n3", 1), ("n4", 1), ("b1", 1), ("b2", 1), ("c1", 1)]
+        ("n0", 0), ("n1", 0), ("n2", 1), ("n3", 2), ("n4", 2), ("b1", 1), ("b2", 1), ("c1", 2)]
+    assert add("c2", "c1") and add("b3", "n1") and add("b4", "b1")  # a run goes on; a new branch; a run starts
+    fresh.rebuild(tree)
+    assert rows_of(panel) == rows_of(fresh) == [
+        ("n0", 0), ("n1", 0), ("n2", 1), ("n3", 2), ("n4", 2), ("b1", 1), ("b4", 2), ("b2", 1), ("c1", 2), ("c2", 2),
+        ("b3", 1)]
