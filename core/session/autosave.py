@@ -29,7 +29,7 @@ from core.regular_files import read_regular_file
 from core.session.project_file import ProjectFileError
 from core.session.node import EditNode
 from core.session.session_format import (
-    MANIFEST, DamagedSessionError, EntryWriter, ReadEntry, manifest_bytes, node_entries, node_json, original_entry, read_session,
+    MANIFEST, DamagedSessionError, EntryWriter, ReadEntry, manifest_bytes, node_entries, node_json, read_session, session_entries,
 )
 from core.session.tree import EditTree
 
@@ -57,8 +57,8 @@ class Autosave:
         self.on_error = on_error
         self.failing = False
         self._written: Optional[set[str]] = None  # entry names in the folder, known after the first save
-        self._fragments: dict[str, tuple[EditNode, str]] = {}
-        self._node_entries: dict[str, tuple[EditNode, list]] = {}
+        # Per node id: (the node, its manifest text, its entries); nodes never change once in the tree.
+        self._node_cache: dict[str, tuple[EditNode, str, list[tuple[str, EntryWriter]]]] = {}
 
     def attach(self, tree: EditTree) -> None:
         """Save ``tree`` after every change from now on (and right away when it has a root)."""
@@ -100,7 +100,7 @@ class Autosave:
         if self._written is None:
             self._written = self._sweep_folder(tree)
         tree.root_node()
-        entries = self._entries(tree)
+        entries = session_entries(tree, lambda node: self._cached(tree, node)[2])
         fresh = [(name, writer) for name, writer in entries
                  if name not in self._written and not contained_path(self.folder, name).is_file()]
         for name, writer in fresh:
@@ -108,28 +108,19 @@ class Autosave:
                 writer(stream)
         if fresh and _CAN_SYNC_ALL:
             os.sync()  # one flush for every node file, before the manifest names them
-        atomic_write_bytes(self.folder / MANIFEST, manifest_bytes(tree, self._node_json), sync=durable or bool(fresh))
+        manifest = manifest_bytes(tree, lambda node: self._cached(tree, node)[1])
+        atomic_write_bytes(self.folder / MANIFEST, manifest, sync=durable or bool(fresh))
         names = {name for name, _writer in entries}
         for name in self._written - names:
             contained_path(self.folder, name).unlink(missing_ok=True)  # a deleted node's file
         self._written = names
 
-    def _entries(self, tree: EditTree) -> list[tuple[str, EntryWriter]]:
-        """Every entry of the session; a node's (names checked, writers made) are kept once seen."""
-        entries = []
-        for node in tree.nodes():
-            cached = self._node_entries.get(node.id)
-            if cached is None or cached[0] is not node:
-                cached = self._node_entries[node.id] = (node, node_entries(tree, node))
-            entries.extend(cached[1])
-        original = original_entry(tree)
-        return entries + ([original] if original is not None else [])
-
-    def _node_json(self, node: EditNode) -> str:
-        cached = self._fragments.get(node.id)
+    def _cached(self, tree: EditTree, node: EditNode) -> tuple[EditNode, str, list[tuple[str, EntryWriter]]]:
+        """The node's manifest text and entries (names checked, writers made), made once."""
+        cached = self._node_cache.get(node.id)
         if cached is None or cached[0] is not node:
-            cached = self._fragments[node.id] = (node, node_json(node))
-        return cached[1]
+            cached = self._node_cache[node.id] = (node, node_json(node), node_entries(tree, node))
+        return cached
 
     def _sweep_folder(self, tree: EditTree) -> set[str]:
         """The node files already in the folder (its first save in this process): writes killed

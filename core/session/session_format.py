@@ -96,13 +96,15 @@ def original_entry(tree: EditTree) -> Optional[tuple[str, EntryWriter]]:
     return None if original is None else (original_name(tree.root_id), _png(original))
 
 
-def session_entries(tree: EditTree) -> list[tuple[str, EntryWriter]]:
-    """Every image, mask and trajectory entry of the live nodes, with the function that writes it.
+def session_entries(tree: EditTree, entries_of: Optional[Callable[[EditNode], list]] = None) -> list[tuple[str, EntryWriter]]:
+    """Every image, mask and trajectory entry of the live nodes, with the function that writes it
+    (``entries_of(node)``: a node's :func:`node_entries`, e.g. kept by an incremental writer).
 
     Writing is deferred so an incremental writer (the autosave) skips entries it has, and
     streamed so a huge photo is never copied whole in memory.
     """
-    entries = [entry for node in tree.nodes() for entry in node_entries(tree, node)]
+    entries_of = entries_of or (lambda node: node_entries(tree, node))
+    entries = [entry for node in tree.nodes() for entry in entries_of(node)]
     original = original_entry(tree)
     return entries + ([original] if original is not None else [])
 
