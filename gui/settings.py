@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 import logging
 import threading
@@ -96,8 +95,7 @@ def load_settings() -> AppSettings:
     return AppSettings(**_coerce(data)) if isinstance(data, dict) else AppSettings()
 
 
-_saves = itertools.count(1)
-_last_save = 0  # which save_settings call wrote last (0: none yet in this process)
+_saves = 0  # how many times save_settings has run in this process
 _writing = threading.RLock()  # one writer at a time, so a check-then-save is not overtaken
 
 
@@ -105,27 +103,23 @@ def save_settings_unless_saved_since(settings: AppSettings, count: int) -> bool:
     """Save ``settings`` (an older copy, written late by another thread) only when no save has
     happened since :func:`settings_saved_count` returned ``count``: a later save holds newer values."""
     with _writing:
-        return _last_save == count and save_settings(settings)
+        return _saves == count and save_settings(settings)
 
 
 def settings_saved_count() -> int:
     """How many times this process has saved the settings."""
-    return _last_save
+    return _saves
 
 
 def save_settings(settings: AppSettings) -> bool:
     """Write the settings atomically; False (and a log line) when the disk refuses, since losing
     a layout or a recent file must never stop opening, editing or quitting."""
-    global _last_save
+    global _saves
     with _writing:
-        _last_save = next(_saves)
-        return _write_settings(settings)
-
-
-def _write_settings(settings: AppSettings) -> bool:
-    try:
-        atomic_write_text(settings_path(), json.dumps(asdict(settings), indent=2, sort_keys=True))
-    except OSError as error:
-        log.warning("could not save the settings to %s: %s", settings_path(), error)
-        return False
-    return True
+        _saves += 1
+        try:
+            atomic_write_text(settings_path(), json.dumps(asdict(settings), indent=2, sort_keys=True))
+        except OSError as error:
+            log.warning("could not save the settings to %s: %s", settings_path(), error)
+            return False
+        return True
