@@ -3,9 +3,10 @@
 A QTreeWidget builds (and on every change destroys) one item object per node, which takes
 seconds for a 5,000-result project. This model only keeps, per live node, where its row is
 (built in linear time); labels, tooltips and thumbnails are made when the view asks for a
-visible row. Rows indent only where the history branches: a line of edits, each the only
-child of the one before, is a run of rows at one depth (a 5,000-edit chain would otherwise
-be a staircase 5,000 levels deep, unreadable and slow to paint).
+visible row. A line of edits, each the only child of the one before, is one run of rows at
+one depth, not a staircase (a 5,000-edit chain would be 5,000 levels deep, unreadable and slow
+to paint): the photo's own line runs on at the top, a line inside a branch sits under the
+branch's first row, so the branch's other children stay visibly its siblings.
 """
 
 from __future__ import annotations
@@ -142,7 +143,7 @@ class HistoryModel(QAbstractItemModel):
                 self.dataChanged.emit(index, index, [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole])
 
     def branch_indexes(self) -> list[QModelIndex]:
-        """The rows that have rows under them (where the history branches)."""
+        """The rows that have rows under them (branch points and the first rows of lines in branches)."""
         return [self.createIndex(self._layout.row[number], 0, number) for number in self._layout.children if number != -1]
 
     def node_ids(self) -> list[str]:
