@@ -21,7 +21,7 @@ STARTUP_TIME = "--startup-time"
 
 def main(argv: list[str]) -> int:
     """Dispatch to the CLI, the self-test or the editor."""
-    from core.speed_options import keep_compiled_kernels_in_app_cache
+    from core.model.speed_options import keep_compiled_kernels_in_app_cache
 
     keep_compiled_kernels_in_app_cache()  # before torch loads: it reads the folder once
     from cli.app import COMMANDS, run_cli  # light: the commands import the engine when they run

@@ -43,8 +43,8 @@ def bench_export(width: int, height: int) -> float:
     import numpy as np
     from PIL import Image, ImageDraw
 
-    from core.images import working_size
-    from core.masks import compose_full_size, feather
+    from core.flux.masks import compose_full_size, feather
+    from core.storage.photos import working_size
 
     rng = np.random.default_rng(0)
     original = Image.fromarray(rng.integers(0, 256, (height, width, 3), dtype=np.uint8), "RGB")
@@ -64,7 +64,7 @@ def bench_blend() -> float:
     import numpy as np
     import torch
 
-    from core.latent_mask import LatentBlend
+    from core.flux.latent_mask import LatentBlend
 
     mask = np.zeros((1024, 1024), np.float32)
     mask[256:768, 256:768] = 1

@@ -73,7 +73,7 @@ def layer_sets(model, vital: tuple[int, ...]) -> dict[str, tuple[int, ...]]:
 
 def run_row(engine, row: Row, edit, layers, image=None, source=None, steps=None, seed=0):
     """The edited image of one row for one edit (from a photo, or a known generated trajectory)."""
-    from core.methods.base import EditRequest
+    from core.api.requests import EditRequest
 
     source_prompt, target_prompt = edit.prompts
     params = dict(row.params)
@@ -91,8 +91,8 @@ def run_row(engine, row: Row, edit, layers, image=None, source=None, steps=None,
 
 def reconstruction_psnr(engine, photo, prompt: str, nudging: float, steps: int) -> float:
     """Invert with nudging, sample back with the same prompt at guidance 1 (no injection), PSNR vs the photo."""
+    from core.api.requests import EditRequest
     from core.demo_world.metrics import mae_and_psnr, pixels
-    from core.methods.base import EditRequest
 
     request = EditRequest(method="dual", source_prompt=prompt, target_prompts=(prompt,), image=photo,
                           params={"steps": steps, "nudging": nudging, "inversion_guidance": 1.0,
@@ -168,7 +168,7 @@ def write_grid(path: Path, tiles: list[list[tuple[str, object]]]) -> None:
     from PIL import Image
 
     from cli.compare_command import labelled_grid
-    from core.image_files import save_png
+    from core.storage.png_files import save_png
 
     lines = [labelled_grid([(label, image.resize((192, 192), Image.Resampling.NEAREST)) for label, image in line])
              for line in tiles]
@@ -183,9 +183,9 @@ def write_grid(path: Path, tiles: list[list[tuple[str, object]]]) -> None:
 def run_generated(engine, layers, start: int, count: int, steps: int) -> dict:
     """Edits of generated images: the source is generated once from the caption (Stable Flow's
     source row, ``steps`` steps), then every method edits that trajectory or its clean end."""
+    from core.api.requests import EditRequest
     from core.demo_model.batches import HELD_OUT_SCENES
     from core.demo_world.edits import edit_set
-    from core.methods.base import EditRequest
 
     scores: dict[str, list] = {row.label: [] for row in ROWS}
     started = time.perf_counter()
@@ -252,8 +252,8 @@ def main() -> None:
 
         torch.set_num_threads(1)
         from core.engine import Engine
-        from core.model_loading import ModelSpec, load_model
-        from core.vital_layers import vital_layers_for
+        from core.model.loading import ModelSpec, load_model
+        from core.model.vital_layers import vital_layers_for
 
         model = load_model(ModelSpec(model=args.model, device=args.device))
         layers = layer_sets(model, vital_layers_for(model.model_id, model.layout))

@@ -32,13 +32,13 @@ def main() -> None:
     # A fresh, private app home: the disk caches start empty.
     os.environ["STABLE_FLOW_STUDIO_HOME"] = tempfile.mkdtemp(prefix="bench-reedit-")
 
-    from core.latent_cache import cached_engine
-    from core.model_loading import ModelSpec, load_model
+    from core.engine import build_engine
+    from core.model.loading import ModelSpec, load_model
     from core.session.session_editing import EditSession
     from tests.helpers import gradient_photo
 
     model = load_model(ModelSpec(model=args.model, device=args.device))
-    engine = cached_engine(model)
+    engine = build_engine(model)
     options = dict(params={"steps": args.steps}, max_sequence_length=args.max_sequence_length)
     folder = Path(os.environ["STABLE_FLOW_STUDIO_HOME"])
 

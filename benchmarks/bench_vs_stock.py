@@ -55,12 +55,12 @@ def in_process(size: int, steps: int, pairs: int, device: str) -> dict:
     import numpy as np
     import torch
 
-    from core.latents import shared_noise
-    from core.model import FluxModel
-    from core.model_loading import ModelSpec, load_model
-    from core.preview_mode import PREVIEW_MAX_SEQUENCE_LENGTH, preview_steps
-    from core.stable_flow import edit_from_trajectory, generate_edits
-    from core.tiny_model import build_tiny_flux_pipeline
+    from core.flux.latents import shared_noise
+    from core.methods.preview_mode import PREVIEW_MAX_SEQUENCE_LENGTH, preview_steps
+    from core.methods.stable_flow.editing import edit_from_trajectory, generate_edits
+    from core.model.flux_model import FluxModel
+    from core.model.loading import ModelSpec, load_model
+    from core.model.tiny_flux import build_tiny_flux_pipeline
 
     loaded = load_model(ModelSpec(model="tiny-random", device=device))
     pipeline = loaded.pipeline

@@ -25,14 +25,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import torch  # noqa: E402
 
 from cli.bench_command import synthetic_photo  # noqa: E402
-from core.atomic import atomic_write_text  # noqa: E402
-from core.benchmark import cap_gpu_memory, run_benchmark  # noqa: E402
-from core.devices import MemoryMode  # noqa: E402
-from core.model_loading import ModelSpec, load_model  # noqa: E402
-from core.tiny_model import FLUX_DEV_RANDOM_ID, TINY_MODEL_ID  # noqa: E402
-from core.vital_layers import vital_layers_for  # noqa: E402
+from core.methods.stable_flow.benchmark import cap_gpu_memory, run_benchmark  # noqa: E402
+from core.model.devices import MemoryMode  # noqa: E402
+from core.model.loading import ModelSpec, load_model  # noqa: E402
+from core.model.tiny_flux import FLUX_DEV_RANDOM_ID, TINY_MODEL_ID  # noqa: E402
+from core.model.vital_layers import vital_layers_for  # noqa: E402
+from core.storage.atomic import atomic_write_text  # noqa: E402
 
-PEAK_OPERATION = "first photo edit"  # the measurement whose peak goes into core/measured_peaks.py
+PEAK_OPERATION = "first photo edit"  # the measurement whose peak goes into core/model/measured_peaks.py
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ def _run_one(run: GpuRun, args: argparse.Namespace, size: int, steps: int, text_
 
 
 def markdown(result: dict) -> str:
-    """The Markdown table for the README, and the measured-peak rows for core/measured_peaks.py."""
+    """The Markdown table for the README, and the measured-peak rows for core/model/measured_peaks.py."""
     lines = [f"GPU check on {result['device']} (torch {result['torch']}), {result['model']}, "
              f"{result['size']}x{result['size']}, {result['steps']} steps, text length {result['text_len']}", "",
              "| run | config | operation | seconds | ms/step | peak GB | passes |",
@@ -112,7 +112,7 @@ def markdown(result: dict) -> str:
                                  f"{run['weights']!r}, EditShape({result['size']}, {result['size']}, 2, "
                                  f"{result['text_len']}), {m['peak_memory_gb']}),")
     if peaks:
-        lines += ["", "Rows for core/measured_peaks.py:", "", "```python", *peaks, "```"]
+        lines += ["", "Rows for core/model/measured_peaks.py:", "", "```python", *peaks, "```"]
     return "\n".join(lines) + "\n"
 
 

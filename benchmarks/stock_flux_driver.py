@@ -28,7 +28,7 @@ def main() -> int:
 
     import torch
 
-    from core.tiny_model import build_tiny_flux_pipeline
+    from core.model.tiny_flux import build_tiny_flux_pipeline
 
     pipeline = build_tiny_flux_pipeline()
     generator = torch.Generator("cpu").manual_seed(args.seed)

@@ -8,7 +8,7 @@ from typing import Optional
 from PIL import Image
 
 from core.batch.source_prompts import AUTO
-from core.captioning import DEFAULT_CAPTION_MODEL
+from core.model.captioning import DEFAULT_CAPTION_MODEL
 
 
 def add_caption_argument(parser: argparse.ArgumentParser) -> None:
@@ -26,7 +26,7 @@ def is_auto(prompt: Optional[str]) -> bool:
 def describe_photo(args: argparse.Namespace, image: Image.Image, device) -> str:
     """Caption ``image`` with the chosen model (loaded after the editing model, on its device)."""
     from cli.model_options import hf_token_from_args
-    from core.captioning import load_captioner
+    from core.model.captioning import load_captioner
 
     caption = load_captioner(args.caption_model, device, hf_token_from_args(args))(image)
     print(f"description (auto): {caption}", flush=True)

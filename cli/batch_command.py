@@ -12,20 +12,20 @@ from pathlib import Path
 
 from cli.auto_caption import add_caption_argument
 from cli.batch_progress import BatchProgress
+from cli.cache_options import add_latent_cache_argument, latent_cache_bytes
 from cli.model_options import add_model_arguments, hf_token_from_args, model_spec_from_args
 from cli.speed_arguments import add_speed_arguments, apply_speed_arguments, speed_config_from_args
+from core.api.errors import ParameterError
 from core.batch.photos import find_photos, output_bases
 from core.batch.processes import batch_processes
 from core.batch.recipe import BatchRecipe, load_recipe_file, recipe_from_chain, recipe_from_prompts
 from core.batch.report import REPORT_NAME, merge_parts, part_name, remove_parts
 from core.batch.source_prompts import SourcePrompts, read_sidecar
-from core.cache_sizes import DEFAULT_LATENT_CACHE_BYTES
-from core.devices import MemoryMode
-from core.errors import ParameterError
-from core.images import DEFAULT_MAX_PIXELS
-from core.method_defaults import DEFAULT_METHOD
-from core.prompt_rules import MAX_SEQUENCE_LENGTH
-from core.vital_layers import parse_vital_layers
+from core.model.devices import MemoryMode
+from core.model.vital_layers import parse_vital_layers
+from core.rules.method_defaults import DEFAULT_METHOD
+from core.rules.prompts import MAX_SEQUENCE_LENGTH
+from core.storage.photos import DEFAULT_MAX_PIXELS
 
 HELP = "apply one edit or a recorded chain of edits to every photo of a folder (on one GPU or many)"
 
@@ -61,8 +61,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-sequence-length", type=int, default=None,
                         help=f"T5 tokens (default {MAX_SEQUENCE_LENGTH}, or the recipe's)")
     parser.add_argument("--vital-layers", default=None, help="with --prompts: block indices to inject")
-    parser.add_argument("--latent-cache-gb", type=float, default=DEFAULT_LATENT_CACHE_BYTES / 1000**3,
-                        help="size cap of the disk cache of photo inversions (default %(default)g GB)")
+    add_latent_cache_argument(parser)
     add_model_arguments(parser)
     add_speed_arguments(parser)
 
@@ -103,8 +102,7 @@ def run(args: argparse.Namespace) -> int:
     recipe = build_recipe(args)
     sidecar = read_sidecar(args.descriptions) if args.descriptions is not None else None
     sources = SourcePrompts(recipe.source, sidecar)
-    if args.latent_cache_gb <= 0:
-        raise ParameterError("--latent-cache-gb must be positive")
+    cache_bytes = latent_cache_bytes(args)
     photos = find_photos(args.input, exclude=args.output)
     bases = output_bases(photos)  # over all photos, before they are split between processes
     processes = batch_processes()
@@ -113,14 +111,14 @@ def run(args: argparse.Namespace) -> int:
                              "offloading by hand always picks the first GPU")
     mine = processes.split(photos)
     args.output.mkdir(parents=True, exist_ok=True)
-    from core.latent_cache import cached_engine
-    from core.model_loading import load_model
+    from core.engine import build_engine
+    from core.model.loading import load_model
 
     model = load_model(model_spec_from_args(args))
     apply_speed_arguments(model, args)
-    engine = cached_engine(model, int(args.latent_cache_gb * 1000**3))
+    engine = build_engine(model, cache_bytes)
     if sources.needs_captioner:  # loaded after the editing model, on the same device
-        from core.captioning import load_captioner
+        from core.model.captioning import load_captioner
 
         sources.captioner = load_captioner(args.caption_model, engine.model.device, hf_token_from_args(args))
         sources.captioner_id = args.caption_model

@@ -11,15 +11,15 @@ from PIL import Image
 
 from cli.model_options import add_model_arguments, model_spec_from_args
 from cli.output_paths import output_path
-from core.atomic import atomic_write_text
-from core.cache_sizes import cache_bytes_from_gb
-from core.size_rules import check_side
-from core.speed_options import parse_speed_config
-from core.vital_layers import vital_layers_for
+from core.model.speed_options import parse_speed_config
+from core.model.vital_layers import vital_layers_for
+from core.rules.sizes import check_side
+from core.storage.atomic import atomic_write_text
+from core.storage.cache_sizes import cache_bytes_from_gb
 
 # The options are defined without torch, so --help and usage errors are instant; run() loads the model.
 if TYPE_CHECKING:
-    from core.benchmark import BenchmarkReport
+    from core.methods.stable_flow.benchmark import BenchmarkReport
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -68,10 +68,10 @@ def format_table(reports: list[BenchmarkReport]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Load the model once, run every configuration, print the table, write the JSON."""
-    from core.benchmark import cap_gpu_memory, run_benchmark
-    from core.errors import device_memory_guard
-    from core.methods.params import require_int
-    from core.model_loading import load_model
+    from core.api.errors import device_memory_guard
+    from core.methods.stable_flow.benchmark import cap_gpu_memory, run_benchmark
+    from core.model.loading import load_model
+    from core.rules.params import require_int
 
     configs = [config.strip() for config in args.configs.split(",") if config.strip()]
     for config in configs:

@@ -6,17 +6,17 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cli.cache_options import add_latent_cache_argument, latent_cache_bytes
 from cli.model_options import add_model_arguments, model_spec_from_args
 from cli.output_paths import check_output_folder, output_path
 from cli.speed_arguments import add_speed_arguments, apply_speed_arguments
 from cli.terminal_progress import TerminalProgress
-from core.cache_sizes import DEFAULT_LATENT_CACHE_BYTES, cache_bytes_from_gb
-from core.errors import ParameterError
-from core.images import DEFAULT_MAX_PIXELS
-from core.method_defaults import DEFAULT_METHOD
-from core.prompt_rules import check_prompt
-from core.size_rules import check_pixel_budget, check_side
-from core.vital_layers import parse_vital_layers
+from core.api.errors import ParameterError
+from core.model.vital_layers import parse_vital_layers
+from core.rules.method_defaults import DEFAULT_METHOD
+from core.rules.prompts import check_prompt
+from core.rules.sizes import check_pixel_budget, check_side
+from core.storage.photos import DEFAULT_MAX_PIXELS
 
 # The options are defined without torch, so --help and usage errors are instant; run() loads the engine.
 if TYPE_CHECKING:
@@ -47,15 +47,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-sequence-length", type=int, default=None,
                         help="T5 text tokens per prompt (default: the model\'s own, 512 for FLUX, 32 for the demo)")
     parser.add_argument("--vital-layers", default=None, help="global block indices to inject (default: the model's)")
-    parser.add_argument("--latent-cache-gb", type=float, default=DEFAULT_LATENT_CACHE_BYTES / 1000**3,
-                        help="size cap of the disk cache of photo inversions (default %(default)g GB)")
+    add_latent_cache_argument(parser)
     add_model_arguments(parser)
     add_speed_arguments(parser)
 
 
 def _check(args: argparse.Namespace) -> None:
     from core.engine import check_seed
-    from core.methods.params import require_int
+    from core.rules.params import require_int
 
     if (args.input_image is None) == (args.prompt is None):
         raise ParameterError("start from a photo (--input-image with --source-prompt) or a generated image "
@@ -72,16 +71,16 @@ def _check(args: argparse.Namespace) -> None:
         check_side("--width", args.width)
     check_pixel_budget(args.max_pixels)
     check_seed(args.seed)
-    cache_bytes_from_gb(args.latent_cache_gb, "--latent-cache-gb")
+    latent_cache_bytes(args)
     if args.steps is not None:
         require_int({"--steps": args.steps}, "--steps", 1)
 
 
 def run(args: argparse.Namespace) -> int:
     """Check the inputs, then edit step by step; every finished step is on disk and autosaved."""
-    from core.latent_cache import cached_engine
-    from core.model_loading import load_model
-    from core.progress import JobControl
+    from core.api.progress import JobControl
+    from core.engine import build_engine
+    from core.model.loading import load_model
     from core.session.autosave import Autosave
     from core.session.session_editing import EditSession
 
@@ -99,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         model = load_model(model_spec_from_args(args))
         apply_speed_arguments(model, args)
-        engine = cached_engine(model, cache_bytes_from_gb(args.latent_cache_gb))
+        engine = build_engine(model, latent_cache_bytes(args))
         if options["max_sequence_length"] is None:
             options["max_sequence_length"] = model.text_tokens
         edits = list(args.edits)

@@ -12,9 +12,9 @@ from PIL import Image, ImageDraw, ImageFont
 from cli.edit_command import METHOD_OPTIONS, run_with_progress
 from cli.model_options import add_model_arguments, model_spec_from_args
 from cli.output_paths import check_output_folder, output_path
-from core.errors import ParameterError
-from core.image_files import save_png, side_by_side
-from core.images import DEFAULT_MAX_PIXELS, load_image, resize_to_working_size
+from core.api.errors import ParameterError
+from core.storage.photos import DEFAULT_MAX_PIXELS, load_image, resize_to_working_size
+from core.storage.png_files import save_png, side_by_side
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,7 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def parse_methods(text: str) -> list[str]:
     """``"flowedit, sdedit"`` to known method names, in order, without repeats."""
-    from core.methods import METHODS, get_method
+    from core.methods.registry import METHODS, get_method
 
     names = list(dict.fromkeys(name.strip() for name in text.split(",") if name.strip()))
     if not names:
@@ -63,9 +63,9 @@ def labelled_grid(tiles: Sequence[tuple[str, Image.Image]]) -> Image.Image:
 
 def run(args: argparse.Namespace) -> int:
     """Check everything cheap, load the model once, run each method, write the images and the grid."""
-    from core.engine import Engine, validate_request
-    from core.methods.base import EditRequest
-    from core.model_loading import load_model
+    from core.api.requests import EditRequest
+    from core.engine import build_engine, validate_request
+    from core.model.loading import load_model
 
     methods = parse_methods(args.methods)
     photo = resize_to_working_size(load_image(args.input_image), args.max_pixels)
@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     for request in requests:
         validate_request(request)
     check_output_folder(args.output)
-    engine = Engine(load_model(model_spec_from_args(args)))
+    engine = build_engine(load_model(model_spec_from_args(args)))
     requests = [request if request.max_sequence_length is not None
                 else replace(request, max_sequence_length=engine.model.text_tokens) for request in requests]
     recipe = {"model": engine.model.model_id, "prompts": list(args.prompts), "seed": args.seed,

@@ -11,21 +11,21 @@ from typing import TYPE_CHECKING
 from cli.model_options import add_model_arguments, model_spec_from_args
 from cli.output_paths import output_path
 from cli.terminal_progress import TerminalProgress
-from core.detection_defaults import (
+from core.vital.defaults import (
     DEFAULT_METRIC_MODEL,
     DETECTION_GUIDANCE,
     DETECTION_MAX_SEQUENCE_LENGTH,
     DETECTION_SIZE,
     DETECTION_STEPS,
 )
-from core.errors import Cancelled, ParameterError, device_memory_guard
-from core.model_ids import KNOWN_MODELS
-from core.vital_registry import register_vital_layers
-from core.vital_scores import DEFAULT_TOP_K, check_selection
+from core.api.errors import Cancelled, ParameterError, device_memory_guard
+from core.model.ids import KNOWN_MODELS
+from core.model.vital_registry import register_vital_layers
+from core.vital.scores import DEFAULT_TOP_K, check_selection
 
 # The options are defined without torch, so --help and usage errors are instant; run() loads the models.
 if TYPE_CHECKING:
-    from core.vital_detection import DetectionSettings
+    from core.vital.detection import DetectionSettings
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -70,7 +70,7 @@ def default_output(model: str) -> Path:
 
 
 def _settings(args: argparse.Namespace) -> tuple[DetectionSettings, Path]:
-    from core.vital_detection import DetectionSettings, default_prompts_file, read_prompts_file
+    from core.vital.detection import DetectionSettings, default_prompts_file, read_prompts_file
 
     prompts_file = args.prompts_file or default_prompts_file()
     prompts = read_prompts_file(prompts_file)
@@ -97,7 +97,7 @@ def _register(model_id: str, chosen: list[int], num_double: int, num_single: int
 
 
 def _register_result(path: Path) -> int:
-    from core.vital_report import read_result
+    from core.vital.report import read_result
 
     result = read_result(path)
     _register(result["model"], result["chosen"]["layers"], result["num_double"], result["num_single"], path)
@@ -106,13 +106,13 @@ def _register_result(path: Path) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Check everything cheap first, then load the models, detect, write the result and its chart."""
-    from core.devices import resolve_device, resolve_dtype
-    from core.model_loading import load_model
-    from core.progress import JobControl
-    from core.similarity import load_metric_model
-    from core.vital_detection import detect_vital_layers
-    from core.vital_partial import partial_path, refuse_unrequested_resume
-    from core.vital_report import build_result, write_result
+    from core.api.progress import JobControl
+    from core.model.devices import resolve_device, resolve_dtype
+    from core.model.loading import load_model
+    from core.vital.detection import detect_vital_layers
+    from core.vital.partial import partial_path, refuse_unrequested_resume
+    from core.vital.report import build_result, write_result
+    from core.vital.similarity import load_metric_model
 
     if args.register_result is not None:
         return _register_result(args.register_result)

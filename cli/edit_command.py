@@ -11,32 +11,30 @@ from cli.auto_caption import add_caption_argument, describe_photo, is_auto
 from cli.model_options import add_model_arguments, model_spec_from_args
 from cli.output_paths import check_output_folder, output_path
 from cli.speed_arguments import add_speed_arguments, apply_speed_arguments
-from core import method_defaults as defaults
-from core.errors import ParameterError
-from core.images import DEFAULT_MAX_PIXELS, load_image, resize_to_working_size
-from core.size_rules import check_pixel_budget
-from core.method_defaults import (
+from core.api.errors import ParameterError
+from core.rules import method_defaults as defaults
+from core.rules.sizes import check_pixel_budget
+from core.storage.photos import DEFAULT_MAX_PIXELS, load_image, resize_to_working_size
+from core.rules.method_defaults import (
     GENERATED_GUIDANCE,
     GENERATED_STEPS,
     NUDGING,
     REAL_EDIT_GUIDANCE,
     REAL_STEPS,
 )
-from core.vital_layers import parse_vital_layers
+from core.model.vital_layers import parse_vital_layers
 
 # The options are defined without torch, so --help and usage errors are instant; run() loads the engine.
 if TYPE_CHECKING:
+    from core.api.requests import EditRequest, EditResult
     from core.engine import Engine
-    from core.inversion_check import InversionCheck
-    from core.methods.base import EditRequest, EditResult
+    from core.methods.inversion_check import InversionCheck
 
-# The options each method takes; an option given for another method is refused.
+# The options each method takes: its parameters (core's table) and a few of the command line's
+# own; an option given for another method is refused.
+_COMMAND_LINE_ONLY = {"stable-flow": ("inversion_steps", "vital_layers", "check_inversion"), "flowalign": ("reverse",)}
 METHOD_OPTIONS: dict[str, tuple[str, ...]] = {
-    "stable-flow": ("steps", "inversion_steps", "guidance", "nudging", "vital_layers", "check_inversion"),
-    "flowedit": ("steps", "n_max", "n_min", "n_avg", "source_guidance", "target_guidance"),
-    "flowalign": ("steps", "zeta", "source_guidance", "target_guidance", "true_cfg", "reverse"),
-    "sdedit": ("steps", "strength", "guidance"),
-    "dual": ("steps", "inversion_guidance", "target_guidance", "nudging", "inversion_prompt"),
+    name: parameters + _COMMAND_LINE_ONLY.get(name, ()) for name, parameters in defaults.METHOD_PARAMETERS.items()
 }
 ALL_METHOD_OPTIONS = tuple(dict.fromkeys(name for names in METHOD_OPTIONS.values() for name in names))
 
@@ -138,7 +136,7 @@ def method_params(args: argparse.Namespace) -> dict:
         if args.check_inversion and args.input_image is None:
             raise ParameterError("--check-inversion checks the inversion of a photo: give --input-image")
         return _stable_flow_params(args)
-    return {name: getattr(args, name) for name in METHOD_OPTIONS[args.method] if name != "reverse"}
+    return {name: getattr(args, name) for name in defaults.METHOD_PARAMETERS[args.method]}
 
 
 def _stable_flow_params(args: argparse.Namespace) -> dict:
@@ -155,9 +153,9 @@ def _stable_flow_params(args: argparse.Namespace) -> dict:
 
 def build_request(args: argparse.Namespace, params: dict) -> EditRequest:
     """Read and check everything cheap (prompts, image, sizes, parameters) before any model is loaded."""
+    from core.api.requests import EditRequest
     from core.engine import validate_request
-    from core.masks import check_edit_mask, load_mask_file, mask_array
-    from core.methods.base import EditRequest
+    from core.flux.masks import check_edit_mask, load_mask_file, mask_array
 
     if len(args.prompts) < 2:
         raise ParameterError("give at least two prompts: first the one describing the image, then one or more edits")
@@ -182,7 +180,7 @@ def build_request(args: argparse.Namespace, params: dict) -> EditRequest:
 
 def write_results(output_dir: Path, images, recipe: dict) -> None:
     """``0.png`` (the source), ``1.png``... (the edits) with their recipes, and ``grid.png``."""
-    from core.image_files import save_png, side_by_side
+    from core.storage.png_files import save_png, side_by_side
 
     output_dir.mkdir(parents=True, exist_ok=True)
     for index, image in enumerate(images):
@@ -193,10 +191,10 @@ def write_results(output_dir: Path, images, recipe: dict) -> None:
 def run(args: argparse.Namespace) -> int:
     """Validate everything cheap first, then load the model, edit and write the images."""
     from cli.reverse_edit import reverse_edits
-    from core.image_files import save_png
-    from core.latent_cache import cached_engine
-    from core.memory_auto import EditShape
-    from core.model_loading import load_model
+    from core.engine import build_engine
+    from core.model.loading import load_model
+    from core.model.memory_auto import EditShape
+    from core.storage.png_files import save_png
 
     if args.source_prompt is not None:
         args.prompts = [args.source_prompt, *args.prompts]
@@ -206,10 +204,10 @@ def run(args: argparse.Namespace) -> int:
                              "generate")
     check_output_folder(args.output)
     model = load_model(model_spec_from_args(args), EditShape.of_request(request))
-    engine = cached_engine(model)
+    engine = build_engine(model)
     request = engine.with_model_defaults(request)  # the text length the recipe records
     if args.preview:
-        from core.preview_mode import preview_request
+        from core.methods.preview_mode import preview_request
 
         request = preview_request(request)
     apply_speed_arguments(model, args)
@@ -241,8 +239,8 @@ def run(args: argparse.Namespace) -> int:
 def check_inversion_with_progress(model, request: EditRequest, result: EditResult) -> InversionCheck:
     """The faithfulness check of a photo edit's inversion, with a terminal progress bar."""
     from cli.terminal_progress import TerminalProgress
-    from core.inversion_check import check_inversion
-    from core.progress import JobControl
+    from core.api.progress import JobControl
+    from core.methods.inversion_check import check_inversion
 
     progress = TerminalProgress()
     try:
@@ -255,7 +253,7 @@ def check_inversion_with_progress(model, request: EditRequest, result: EditResul
 def run_with_progress(engine: Engine, request: EditRequest) -> EditResult:
     """Run one request with a terminal progress bar."""
     from cli.terminal_progress import TerminalProgress
-    from core.progress import JobControl
+    from core.api.progress import JobControl
 
     progress = TerminalProgress()
     try:

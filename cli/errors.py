@@ -1,7 +1,7 @@
 """Turning any failure into one clear line on stderr and an exit code.
 
 Every line (argparse's usage errors included) and every crash log passes through
-:func:`core.redaction.redact_secrets`, so a token typed on the command line is never echoed.
+:func:`core.storage.redaction.redact_secrets`, so a token typed on the command line is never echoed.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import traceback
 from datetime import datetime
 from typing import Callable
 
-from core.errors import Cancelled, OutOfMemoryError, UserError
-from core.paths import log_dir
-from core.redaction import redact_secrets
+from core.api.errors import Cancelled, OutOfMemoryError, UserError
+from core.storage.paths import log_dir
+from core.storage.redaction import redact_secrets
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1

@@ -7,13 +7,13 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
-from core.devices import DEVICE_CHOICES, DTYPE_CHOICES, WEIGHT_CHOICES, MemoryMode
-from core.errors import ParameterError
-from core.model_ids import DEFAULT_MODEL_ID
-from core.regular_files import read_regular_file
+from core.api.errors import ParameterError
+from core.model.devices import DEVICE_CHOICES, DTYPE_CHOICES, WEIGHT_CHOICES, MemoryMode
+from core.model.ids import DEFAULT_MODEL_ID
+from core.storage.regular_files import read_regular_file
 
 if TYPE_CHECKING:
-    from core.model_loading import ModelSpec
+    from core.model.loading import ModelSpec
 
 TOKEN_ENV = "HF_TOKEN"
 MAX_TOKEN_FILE_BYTES = 4096
@@ -68,7 +68,7 @@ def hf_token_from_args(args: argparse.Namespace) -> Optional[str]:
 
 def model_spec_from_args(args: argparse.Namespace) -> ModelSpec:
     """The ModelSpec the options describe."""
-    from core.model_loading import ModelSpec
+    from core.model.loading import ModelSpec
 
     memory_mode = MemoryMode(args.memory_mode)
     if args.cpu_offload and memory_mode in (MemoryMode.AUTO, MemoryMode.NONE):

@@ -11,7 +11,7 @@ import argparse
 import os
 from pathlib import Path
 
-from core.errors import ParameterError
+from core.api.errors import ParameterError
 
 
 def output_path(text: str) -> Path:

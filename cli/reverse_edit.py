@@ -9,9 +9,9 @@ from typing import Callable
 
 from PIL import Image
 
+from core.api.requests import EditRequest, EditResult
 from core.engine import Engine
-from core.image_metrics import mean_absolute_error, psnr
-from core.methods.base import EditRequest, EditResult
+from core.methods.image_metrics import mean_absolute_error, psnr
 
 
 @dataclass

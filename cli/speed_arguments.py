@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from core.speed_options import speed_config
+from core.model.speed_options import speed_config
 
 ATTENTION_HELP = ("diffusers attention backend: native (default), flash, _native_cudnn, sage, ... (whatever this "
                   "machine provides; results may differ in the last bits from native)")
@@ -28,7 +28,7 @@ def speed_config_from_args(args: argparse.Namespace) -> str:
 
 def apply_speed_arguments(model, args: argparse.Namespace) -> None:
     """Apply the options to a loaded model; with --compile, say on stderr when a compilation runs."""
-    from core.speed_options import apply_speed_options, compile_watch
+    from core.model.speed_options import apply_speed_options, compile_watch
 
     apply_speed_options(model, speed_config_from_args(args))
     watch = compile_watch(model)

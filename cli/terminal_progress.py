@@ -6,7 +6,7 @@ import sys
 from typing import TYPE_CHECKING, Optional
 
 if TYPE_CHECKING:  # the commands import this before torch loads
-    from core.progress import ProgressEvent
+    from core.api.progress import ProgressEvent
 
 _PHASE_NAMES = {"invert": "inverting", "edit": "editing", "sample": "sampling", "encode": "encoding",
                 "decode": "decoding", "detect": "detecting", "check": "checking inversion"}

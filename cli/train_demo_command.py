@@ -7,8 +7,8 @@ import signal
 import sys
 from pathlib import Path
 
+from core.api.errors import ParameterError
 from core.demo_model.train_settings import TrainSettings
-from core.errors import ParameterError
 
 HELP = "train the demo model on the synthetic shape world (about an hour on a quiet 2-core CPU with --threads 2; Ctrl-C saves, run again to resume)"
 _DEFAULTS = TrainSettings()

@@ -1,24 +1,33 @@
-"""The engine: one entry point that runs any editing method on a loaded model.
+"""The engine: one entry point that runs any editing method on a loaded model, and the one
+factory (:func:`build_engine`) that the command line, the editor, batch runs and benchmarks
+all get it from, so they share its caches and rules.
 
 Every rule a request must follow (prompts, sizes, seed, sequence length, the method's own
 parameters) is checked here, so the command line and the editor only translate their
-inputs and show the one line a :class:`~core.errors.ParameterError` carries.
+inputs and show the one line a :class:`~core.api.errors.ParameterError` carries.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import Optional
 
-from core.errors import ParameterError, device_memory_guard
-from core.masks import check_edit_mask, check_mask, composite
-from core.methods import get_method
-from core.methods.base import EditRequest, EditResult, InversionStore
-from core.model import FluxModel
-from core.progress import JobControl
-from core.prompt_rules import check_max_sequence_length, check_prompt
-from core.size_rules import check_side
-from core.vital_layers import validate_vital_layers
+from core.api.errors import ParameterError, device_memory_guard
+from core.api.progress import JobControl
+from core.api.requests import EditRequest, EditResult, InversionStore
+from core.flux.masks import check_edit_mask, check_mask, composite
+from core.methods.base import RunStores
+from core.methods.registry import get_method
+from core.methods.stable_flow.kv_cache import SourceKVStore
+from core.model.flux_model import FluxModel
+from core.model.prompt_cache import DiskPromptCache
+from core.model.vital_layers import validate_vital_layers
+from core.rules.prompts import check_max_sequence_length, check_prompt
+from core.rules.sizes import check_side
+from core.storage.cache_sizes import DEFAULT_LATENT_CACHE_BYTES
+from core.storage.inversion_cache import DiskLatentCache
+from core.storage.paths import cache_dir
 
 MAX_SEED = 2**64 - 1  # torch generators take 64-bit seeds
 
@@ -62,11 +71,14 @@ def validate_request(request: EditRequest) -> dict:
 
 
 class Engine:
-    """Runs :class:`EditRequest` s on one model, with an optional inversion store (cache)."""
+    """Runs :class:`EditRequest` s on one model, with an optional inversion store (cache) and
+    an optional store of the source rows' K/V for re-edits (:mod:`core.methods.stable_flow.kv_cache`)."""
 
-    def __init__(self, model: FluxModel, inversion_store: Optional[InversionStore] = None) -> None:
+    def __init__(self, model: FluxModel, inversion_store: Optional[InversionStore] = None,
+                 source_kv_store: Optional[SourceKVStore] = None) -> None:
         self.model = model
         self.inversion_store = inversion_store
+        self.source_kv_store = source_kv_store
 
     def with_model_defaults(self, request: EditRequest) -> EditRequest:
         """``request`` with what it leaves to the model filled in (its text length)."""
@@ -83,14 +95,27 @@ class Engine:
 
     def run(self, request: EditRequest, control: Optional[JobControl] = None) -> EditResult:
         """Validate, then run the request's method; running out of device memory raises
-        :class:`~core.errors.OutOfMemoryError`. A masked edit's images are composited over the
+        :class:`~core.api.errors.OutOfMemoryError`. A masked edit's images are composited over the
         kept pixels (ALGORITHMS.md section 5), so outside the mask they are those pixels exactly."""
         request = self.with_model_defaults(request)
         self.validate(request)
         with device_memory_guard():
-            result = get_method(request.method).run(self.model, request, control or JobControl(), self.inversion_store)
+            stores = RunStores(self.inversion_store, self.source_kv_store)
+            result = get_method(request.method).run(self.model, request, control or JobControl(), stores)
         if request.mask is not None:
             keep = next(image for image in (request.keep, request.image, result.source_image) if image is not None)
             mask = check_mask(request.mask, keep.width, keep.height)
             result.images = [composite(image, keep, mask) for image in result.images]
         return result
+
+
+def build_engine(model: FluxModel, latent_cache_bytes: int = DEFAULT_LATENT_CACHE_BYTES,
+                 cache_folder: Optional[Path] = None, kv_cache_bytes: int = 0) -> Engine:
+    """The engine every front end uses: photo inversions (``latents/``) and prompt embeddings
+    (``prompts/``) cached on disk under ``cache_folder`` (default: the app's cache folder), and,
+    when ``kv_cache_bytes`` is positive, the source rows' K/V kept in that much host memory so a
+    re-edit of the same source skips their transformer passes."""
+    folder = Path(cache_folder) if cache_folder is not None else cache_dir()
+    model.prompt_encoder.disk_cache = DiskPromptCache(model, folder / "prompts")
+    kv_store = SourceKVStore(device_budget=0, host_budget=kv_cache_bytes) if kv_cache_bytes > 0 else None
+    return Engine(model, DiskLatentCache(folder / "latents", latent_cache_bytes), kv_store)

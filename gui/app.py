@@ -16,8 +16,8 @@ from typing import Callable, Optional
 import qasync
 from PySide6.QtWidgets import QApplication
 
-from core.paths import log_dir
-from core.redaction import RedactingFormatter
+from core.storage.paths import log_dir
+from core.storage.redaction import RedactingFormatter
 from gui import pixel_memory  # noqa: F401 (before Pillow is first imported: it reads the setting then)
 from gui.controller import EditorController
 from gui.engine_host import EngineHost

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from core.atomic import atomic_write_bytes
+from core.storage.atomic import atomic_write_bytes
 
 
 log = logging.getLogger(__name__)
@@ -21,9 +21,9 @@ log = logging.getLogger(__name__)
 def prewrite_results(folder: Path, operation) -> None:
     """Write each new node's image, trajectory and mask entry under ``folder`` (when it exists);
     an OSError is logged and left to the autosave, never raised."""
-    from core.image_files import png_bytes
     from core.session.session_format import image_name, mask_name, trajectory_name
-    from core.session.trajectory_files import trajectory_to_bytes
+    from core.storage.png_files import png_bytes
+    from core.storage.trajectory_files import trajectory_to_bytes
 
     if not folder.is_dir():
         return

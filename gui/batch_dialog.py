@@ -129,10 +129,10 @@ class BatchDialog(QDialog):
 
     def _plan(self):
         """Recipe, descriptions, photos and result names; a UserError says what is missing."""
+        from core.api.errors import ParameterError
         from core.batch.photos import find_photos, output_bases
         from core.batch.recipe import recipe_from_chain
         from core.batch.source_prompts import AUTO, SourcePrompts, read_sidecar
-        from core.errors import ParameterError
 
         if not self.folder.text().strip():
             raise ParameterError("choose the folder of photos first")
@@ -149,7 +149,7 @@ class BatchDialog(QDialog):
     # -- running ---------------------------------------------------------------------------
     def start(self) -> Optional[int]:
         """Start (or resume) the batch on the worker; returns the job id."""
-        from core.errors import UserError
+        from core.api.errors import UserError
 
         if self.job_id is not None:
             return None
@@ -174,7 +174,7 @@ class BatchDialog(QDialog):
             from core.batch.runner import BatchRunner
 
             if sources.needs_captioner:
-                from core.captioning import shared_captioner
+                from core.model.captioning import shared_captioner
 
                 sources.captioner = shared_captioner(caption_model, engine.model.device, offline=True)
             runner = BatchRunner(engine, recipe, sources, output, speed=choice.speed)

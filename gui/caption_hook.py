@@ -55,7 +55,7 @@ class CaptionHook(QObject):
         model_id = self.controller.settings.caption_model
 
         def task(engine, control) -> str:  # on the worker thread
-            from core.captioning import shared_captioner
+            from core.model.captioning import shared_captioner
 
             return shared_captioner(model_id, engine.model.device, offline=True)(image)
 

@@ -42,7 +42,7 @@ class CaptionModelRow(QWidget):
         self._show_state()
 
     def _show_state(self) -> None:
-        from core.captioning import caption_model_is_downloaded
+        from core.model.captioning import caption_model_is_downloaded
 
         ready = caption_model_is_downloaded(self.model_id)
         self.status.setText("Downloaded: photos opened without a description get one." if ready else

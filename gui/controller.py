@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Optional
 
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QImage, QUndoStack
 
-from core.errors import UserError
-from gui.autosave_prewrite import prewrite_results
+from core.api.errors import UserError
+from gui.edit_results import GeneratedStart, ResultPlan
 from gui.edit_settings import EditSettings
 from gui.engine_host import EngineHost
 from gui.file_jobs import FileJobs
@@ -54,25 +54,6 @@ ENGINE_STARTING = "The editing engine is still starting; try again in a moment."
 PREVIEW_NEEDS_IMAGE = ("A fast preview edits an open photo or result: turn Fast preview off to generate the image "
                        "(the next edits start from it at full quality).")
 NOT_A_PREVIEW = "Only a fast preview can be rendered at full quality: choose a result labelled Preview."
-
-
-@dataclass(frozen=True)
-class GeneratedStart:
-    """A finished generated-start job: the UI thread makes its source the new root."""
-
-    request: Any
-    result: Any
-    model_id: str
-    model_revision: Optional[str]
-
-
-@dataclass(frozen=True)
-class FinishedEdit:
-    """A finished edit of a node, prepared on the worker: what goes into the tree, and the
-    share of the source's steps whose recorded K/V were replayed (0 when none were)."""
-
-    operation: Any
-    kv_replay_share: float = 0.0
 
 
 class EditorController(QObject):
@@ -288,7 +269,7 @@ class EditorController(QObject):
         s = self.settings
         if not s.model:
             return None
-        from core.speed_options import speed_config
+        from core.model.speed_options import speed_config
 
         return ModelChoice(s.model, s.device, s.precision, s.memory_mode, s.weights, kv_cache_gb=s.kv_cache_gb,
                            speed=speed_config(s.compile_transformer, s.attention_backend), hf_token=self._hf_token)
@@ -447,10 +428,10 @@ class EditorController(QObject):
         if tree is None or tree.current_id is None:
             return "generated", None
         node = tree.node(tree.current_id)
-        trajectory = tree.trajectory(node.id)
+        summary = tree.trajectory_summary(node.id)  # never a spilled trajectory's 25-50 MB read on this thread
         prompt = node.prompt if source_prompt is None else source_prompt.strip()
-        if trajectory is not None and trajectory.prompt == prompt:
-            return "result", trajectory.num_steps
+        if summary is not None and summary[0] == prompt:
+            return "result", summary[1]
         return "photo", None
 
     def resolved_params(self, edit: EditSettings) -> Optional[dict[str, Any]]:
@@ -459,9 +440,9 @@ class EditorController(QObject):
         :meth:`run_edit` builds it."""
         if self.session is None:
             return None
-        from core.methods import get_method
+        from core.methods.registry import get_method
 
-        request, _finish = self._build(edit)
+        request, _plan = self._build(edit)
         return get_method(request.method).resolve_params(request)
 
     def run_edit(self, edit: EditSettings, node_id: Optional[str] = None) -> Optional[int]:
@@ -485,14 +466,14 @@ class EditorController(QObject):
             self.edit_failed.emit(NO_MODEL)
             return None
         try:
-            request, finish = self._build(edit, node_id)
+            request, plan = self._build(edit, node_id)
         except UserError as error:
             self.edit_failed.emit(str(error))
             return None
         self._record_prompts(edit)
         s = self.settings
         cache = CacheChoice(s.cache_root(), max(1, int(s.cache_size_gb * 1000**3)))
-        job = EditJob(self.host.new_job_id(), choice, cache, request, self.host.new_cancel_token(), finish,
+        job = EditJob(self.host.new_job_id(), choice, cache, request, self.host.new_cancel_token(), plan,
                       check_inversion=self.check_inversion)
         self._inversion_check = None
         self._edit_job = job.id
@@ -502,7 +483,7 @@ class EditorController(QObject):
         return job.id
 
     def _plan(self, request) -> list[tuple[str, int]]:
-        from core.methods import get_method
+        from core.methods.registry import get_method
 
         kind = "photo" if request.image is not None else "result" if request.source is not None else "generated"
         try:
@@ -535,26 +516,18 @@ class EditorController(QObject):
             request = session.generation_request(
                 edit.source_prompt, edit.edit_prompts, method=edit.method, params=edit.params, seed=edit.seed,
                 height=edit.height, width=edit.width, max_sequence_length=edit.max_sequence_length)
-            return request, lambda result, model: GeneratedStart(request, result, model.model_id, model.revision)
+            return request, ResultPlan()
         node_id = tree.current_id if node_id is None else node_id
         request = session.build_request(node_id, edit.edit_prompts, edit.method, edit.params, edit.seed,
                                         source_prompt=edit.source_prompt,
                                         max_sequence_length=edit.max_sequence_length, mask=edit.mask)
         full_quality = None
         if edit.preview:
-            from core.preview_mode import preview_request
+            from core.methods.preview_mode import preview_request
 
             full_quality = {"params": dict(edit.params), "max_sequence_length": request.max_sequence_length}
             request = preview_request(request)
-        autosave_folder = session.autosave.folder
-
-        def finish(result, model):  # on the worker thread
-            operation = session.add_result(node_id, request, result, model.model_id, model.revision,
-                                           preview=full_quality)
-            prewrite_results(autosave_folder, operation)
-            return FinishedEdit(operation, result.kv_replay_share)
-
-        return request, finish
+        return request, ResultPlan(node_id, full_quality, session.autosave.folder)
 
     def _record_prompts(self, edit: EditSettings) -> None:
         self.prompts.record(edit.source_prompt, "source")

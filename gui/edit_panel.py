@@ -26,10 +26,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.demo_model.shipped import DEMO_IMAGE_SIZE, DEMO_MODEL_ID, DEMO_TEXT_TOKENS
-from core.errors import UserError
-from core.preview_mode import preview_text_length
-from core.size_rules import MAX_SIDE, SIZE_MULTIPLE
+from core.api.errors import UserError
+from core.methods.preview_mode import preview_text_length
+from core.model.demo_weights import DEMO_IMAGE_SIZE, DEMO_MODEL_ID, DEMO_TEXT_TOKENS
+from core.rules.sizes import MAX_SIDE, SIZE_MULTIPLE
 from gui.edit_settings import DEFAULT_MAX_SEQUENCE_LENGTH, DEFAULT_SIZE, EditSettings
 from gui.icons import set_icon
 from gui.method_catalog import DIRECT_METHODS, METHOD_HELP, MethodCatalog, method_label

@@ -15,7 +15,7 @@ class EditSettings:
 
     ``width``/``height`` only matter for a generated start (no image open yet); ``mask`` is
     the painted mask (an 8-bit PIL image, white = edit) or None for the whole image.
-    ``preview`` asks for a fast preview (core/preview_mode.py) of these settings.
+    ``preview`` asks for a fast preview (core/methods/preview_mode.py) of these settings.
     """
 
     source_prompt: str

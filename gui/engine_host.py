@@ -88,8 +88,8 @@ class EngineHost(QObject):
         return next(self._ids)
 
     def new_cancel_token(self):
-        """A CancelToken for an edit job (only once the engine is ready: it imports core.progress)."""
-        from core.progress import CancelToken
+        """A CancelToken for an edit job (only once the engine is ready: it imports core.api.progress)."""
+        from core.api.progress import CancelToken
 
         return CancelToken()
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import errno
 import logging
 
-from core.errors import OutOfMemoryError, UserError
-from core.redaction import redact_secrets
+from core.api.errors import OutOfMemoryError, UserError
+from core.storage.redaction import redact_secrets
 
 OUT_OF_MEMORY = (
     "Out of GPU memory: in Settings choose FP8 weights or an offload memory mode, "

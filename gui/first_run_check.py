@@ -16,7 +16,7 @@ import time
 
 from PySide6.QtWidgets import QApplication
 
-from core.paths import HOME_ENV
+from core.storage.paths import HOME_ENV
 from gui.model_setup_dialog import ModelSetupDialog
 from gui.self_test import hide_offscreen_notes
 

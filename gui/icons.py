@@ -8,7 +8,7 @@ from PySide6.QtCore import QByteArray, QObject, QRectF, Qt
 from PySide6.QtGui import QGuiApplication, QIcon, QPainter, QPalette, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
-from core.resources import resource_path
+from core.storage.resources import resource_path
 
 # Rendered once per size so that 1x, 1.5x and 2x screens all get a crisp pixmap.
 _SIZES = (16, 20, 24, 32, 40, 48, 64, 96)

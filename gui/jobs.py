@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
 if TYPE_CHECKING:
-    from core.methods.base import EditRequest, EditResult
-    from core.progress import CancelToken
+    from core.api.progress import CancelToken
+    from core.api.requests import EditRequest
+    from gui.edit_results import ResultPlan
 
 
 @dataclass(frozen=True)
@@ -23,8 +24,8 @@ class ModelChoice:
     precision: str = "auto"
     memory_mode: str = "auto"
     weights: str = "model"
-    kv_cache_gb: float = 0.0  # memory for re-edit K/V replay (core/kv_cache.py); 0 turns it off
-    speed: str = "eager"  # a core.speed_options configuration
+    kv_cache_gb: float = 0.0  # memory for re-edit K/V replay (core/methods/stable_flow/kv_cache.py); 0 turns it off
+    speed: str = "eager"  # a core.model.speed_options configuration
     hf_token: Optional[str] = field(default=None, repr=False, compare=False)
 
 
@@ -48,8 +49,9 @@ class LoadModelJob:
 class EditJob:
     """Run one edit request.
 
-    ``finish(result, model)`` runs on the worker after the edit (with the loaded FluxModel;
-    file work there never stalls the window); what it returns is the job's payload.
+    ``plan`` says how the worker turns the result into the job's payload
+    (:func:`gui.edit_results.prepare_result`: file work there never stalls the window);
+    without one the payload is the result itself.
     """
 
     id: int
@@ -57,8 +59,8 @@ class EditJob:
     cache: CacheChoice
     request: "EditRequest"
     cancel: "CancelToken"
-    finish: Optional[Callable[["EditResult", Any], Any]] = field(default=None, compare=False)
-    check_inversion: bool = False  # sample a photo's inversion back and report its PSNR (core/inversion_check.py)
+    plan: Optional["ResultPlan"] = None
+    check_inversion: bool = False  # sample a photo's inversion back, report its PSNR (core/methods/inversion_check.py)
 
 
 @dataclass(frozen=True)

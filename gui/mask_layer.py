@@ -164,7 +164,7 @@ class MaskLayer(QObject):
 
     def feather(self, radius: float) -> bool:
         """Soften the mask's edges by ``radius`` pixels."""
-        from core.masks import feather  # imports numpy: not needed before the window shows
+        from core.flux.masks import feather  # imports numpy: not needed before the window shows
 
         return self.change("Mask: feather", lambda image: mask_to_qimage(feather(qimage_to_mask(image), radius)))
 

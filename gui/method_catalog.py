@@ -54,10 +54,10 @@ def build_catalog() -> MethodCatalog:
     import torch
     from PIL import Image
 
-    from core.errors import ParameterError
-    from core.methods import METHODS
-    from core.methods.base import EditRequest
-    from core.trajectory import Trajectory
+    from core.api.errors import ParameterError
+    from core.api.requests import EditRequest
+    from core.api.trajectory import Trajectory
+    from core.methods.registry import METHODS
 
     probe = {
         "generated": {},

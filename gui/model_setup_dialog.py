@@ -22,12 +22,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.captioning import DEFAULT_CAPTION_MODEL
+from core.model.captioning import DEFAULT_CAPTION_MODEL
 from gui.caption_model_row import CaptionModelRow
 from gui.download_controls import DownloadControls
 from gui.model_download import ModelDownload, is_cached
-from core.demo_model.shipped import DEMO_MODEL_ID, demo_model_folder
-from core.errors import ModelLoadError
+from core.api.errors import ModelLoadError
+from core.model.demo_weights import DEMO_MODEL_ID, demo_model_folder
 from gui.settings import TINY_MODEL
 
 GB = 1000**3

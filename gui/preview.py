@@ -29,7 +29,7 @@ class PreviewMaker:
         """A QImage of the newest latent, or None when it is not time yet or there is nothing to show."""
         if latents is None or phase not in PREVIEW_PHASES or self._clock() < self._next:
             return None
-        from core.latents import decode_latents
+        from core.flux.latents import decode_latents
 
         row = latents[-1:] if latents.dim() == 3 else latents[None]
         started = self._clock()

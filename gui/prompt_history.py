@@ -9,8 +9,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Optional
 
-from core.atomic import atomic_write_text
-from core.paths import data_dir
+from core.storage.atomic import atomic_write_text
+from core.storage.paths import data_dir
 
 HISTORY_FILE = "prompt_history.json"
 MAX_ENTRIES = 1000

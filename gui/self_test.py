@@ -18,7 +18,7 @@ from typing import Optional
 from PIL import Image
 from PySide6.QtCore import qInstallMessageHandler
 
-from core.paths import HOME_ENV
+from core.storage.paths import HOME_ENV
 from gui.settings import TINY_MODEL, AppSettings
 
 SIZE = 64

@@ -9,10 +9,10 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from core.atomic import atomic_write_text
-from core.captioning import DEFAULT_CAPTION_MODEL
-from core.host_memory import default_kv_cache_gb
-from core.paths import cache_dir, config_dir
+from core.model.captioning import DEFAULT_CAPTION_MODEL
+from core.model.host_memory import default_kv_cache_gb
+from core.storage.atomic import atomic_write_text
+from core.storage.paths import cache_dir, config_dir
 
 SETTINGS_FILE = "settings.json"
 MAX_RECENT_FILES = 10
@@ -35,7 +35,7 @@ class AppSettings:
     memory_mode: str = "auto"
     weights: str = "model"
     kv_cache_gb: float = field(default_factory=default_kv_cache_gb)  # a quarter of the free host memory
-    compile_transformer: bool = False  # regional torch.compile (core/speed_options.py)
+    compile_transformer: bool = False  # regional torch.compile (core/model/speed_options.py)
     attention_backend: str = "native"
     cache_folder: str = ""
     cache_size_gb: float = 20.0

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.captioning import DEFAULT_CAPTION_MODEL
+from core.model.captioning import DEFAULT_CAPTION_MODEL
 from gui.settings import AppSettings
 
 MEMORY_MODE_LABELS = {
@@ -60,7 +60,7 @@ def unavailable_devices() -> dict[str, str]:
     """Devices this machine lacks, with the reason in words for the editor (imports torch)."""
     import torch
 
-    from core.devices import cuda_unavailable_reason
+    from core.model.devices import cuda_unavailable_reason
 
     missing = {}
     if not torch.cuda.is_available():
@@ -75,8 +75,8 @@ class SettingsDialog(QDialog):
 
     def __init__(self, settings: AppSettings, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
-        # The engine's own choice lists (core.devices imports torch; the engine is loaded by now).
-        from core.devices import DEVICE_CHOICES, DTYPE_CHOICES, WEIGHT_CHOICES, MemoryMode
+        # The engine's own choice lists (core.model.devices imports torch; the engine is loaded by now).
+        from core.model.devices import DEVICE_CHOICES, DTYPE_CHOICES, WEIGHT_CHOICES, MemoryMode
 
         self.setWindowTitle("Settings")
         missing = unavailable_devices()
@@ -166,9 +166,9 @@ class SettingsDialog(QDialog):
         if not self.has_gpu:
             self.peak_memory.setText(NO_GPU)
             return
-        from core.devices import MemoryMode
-        from core.memory_auto import LADDER, EditShape, peak_gb
-        from core.memory_estimate import estimate_peak_gb
+        from core.model.devices import MemoryMode
+        from core.model.memory_auto import LADDER, EditShape, peak_gb
+        from core.model.memory_estimate import estimate_peak_gb
 
         mode = MemoryMode(self.memory_mode.currentData())
         if mode is MemoryMode.AUTO:

@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPalette
 from PySide6.QtWidgets import QApplication, QProxyStyle, QStyle, QStyleOption, QWidget
 
-from core.resources import resource_path
+from core.storage.resources import resource_path
 
 ACCENT = "#5b7cfa"
 THEME_COLOURS = {

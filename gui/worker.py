@@ -4,7 +4,7 @@ Jobs arrive by queued signal and run one at a time; progress, previews and resul
 back by signals carrying the job id. Cancellation is the job's thread-safe CancelToken,
 checked by the engine after every step. A failed job reports one line and the thread
 lives on. With the automatic memory mode every edit re-checks that the loaded placement
-fits it (core/memory_auto.py); an edit that runs out of GPU memory anyway is retried once
+fits it (core/model/memory_auto.py); an edit that runs out of GPU memory anyway is retried once
 with the next lower placement. Torch and the engine are imported here, on the worker thread, so the window
 never waits for them.
 """
@@ -31,20 +31,17 @@ PROGRESS_INTERVAL = 0.03
 
 
 def load_flux_model(choice: ModelChoice):
-    """The default model loader: core.model_loading with the user's device, precision and memory mode."""
-    from core.devices import MemoryMode
-    from core.errors import ParameterError
-    from core.kv_cache import SourceKVStore
-    from core.model_loading import ModelSpec, load_model
+    """The default model loader: core.model.loading with the user's device, precision and memory mode."""
+    from core.api.errors import ParameterError
+    from core.model.devices import MemoryMode
+    from core.model.loading import ModelSpec, load_model
 
     if choice.memory_mode not in {mode.value for mode in MemoryMode}:  # a hand-edited settings file
         raise ParameterError(f"unknown memory mode '{choice.memory_mode}' in the settings: choose one in Settings")
     model = load_model(ModelSpec(model=choice.model, device=choice.device, dtype=choice.precision,
                                  memory_mode=MemoryMode(choice.memory_mode), hf_token=choice.hf_token,
                                  weights=choice.weights))
-    if choice.kv_cache_gb > 0:
-        model.source_kv_store = SourceKVStore(device_budget=0, host_budget=int(choice.kv_cache_gb * 1024**3))
-    from core.speed_options import apply_speed_options
+    from core.model.speed_options import apply_speed_options
 
     apply_speed_options(model, choice.speed)
     return model
@@ -81,7 +78,7 @@ class EngineWorker(QObject):
         self._choice: Optional[ModelChoice] = None
         self._engine = None
         self._cache: Optional[CacheChoice] = None
-        self._placement = None  # core.memory_auto.Placement of the loaded model
+        self._placement = None  # core.model.memory_auto.Placement of the loaded model
         self._placement_reason = ""
 
     @Slot()
@@ -99,7 +96,7 @@ class EngineWorker(QObject):
     @Slot(object)
     def run_job(self, job) -> None:
         """Run one job; every outcome is reported by exactly one of finished/failed/cancelled."""
-        from core.errors import Cancelled
+        from core.api.errors import Cancelled
 
         try:
             if isinstance(job, LoadModelJob):
@@ -138,7 +135,7 @@ class EngineWorker(QObject):
             if self._model.device.type == "cpu":
                 _leave_a_core_for_the_window()
             self._announce_token_counter()
-        from core.devices import describe_device
+        from core.model.devices import describe_device
 
         description = f"{self._model.model_id} on {describe_device(self._model.device)}"
         if self._placement_reason:
@@ -150,8 +147,8 @@ class EngineWorker(QObject):
         """For the automatic memory mode, (placement, reason) when the edit needs a (re)load, else (None, "")."""
         if choice.memory_mode != "auto":
             return None, ""
-        from core.devices import resolve_device
-        from core.memory_auto import EditShape, card_memory, keep_or_choose
+        from core.model.devices import resolve_device
+        from core.model.memory_auto import EditShape, card_memory, keep_or_choose
 
         loaded = self._model is not None and choice == self._choice
         device = self._model.device if loaded else resolve_device(choice.device)
@@ -171,16 +168,15 @@ class EngineWorker(QObject):
 
     def _engine_for(self, cache: CacheChoice):
         if self._engine is None or cache != self._cache:
-            from core.engine import Engine
-            from core.latent_cache import DiskLatentCache, DiskPromptCache
+            from core.engine import build_engine
 
-            self._model.prompt_encoder.disk_cache = DiskPromptCache(self._model, cache.folder / "prompts")
-            self._engine = Engine(self._model, DiskLatentCache(cache.folder / "latents", cache.max_bytes))
+            kv_bytes = int(self._choice.kv_cache_gb * 1024**3) if self._choice is not None else 0
+            self._engine = build_engine(self._model, cache.max_bytes, cache.folder, kv_bytes)
             self._cache = cache
         return self._engine
 
     def _run_edit(self, job: EditJob) -> Any:
-        from core.memory_auto import EditShape
+        from core.model.memory_auto import EditShape
 
         job.cancel.raise_if_cancelled()  # cancelled while it waited in the queue
         shape = EditShape.of_request(job.request)
@@ -196,9 +192,9 @@ class EngineWorker(QObject):
 
     def _lower_placement(self, shape):
         """After running out of memory: the next lower placement and why (raises the OOM line if none)."""
-        from core.devices import MemoryMode
-        from core.errors import UserError
-        from core.memory_auto import Placement, lower_placement
+        from core.api.errors import UserError
+        from core.model.devices import MemoryMode
+        from core.model.memory_auto import Placement, lower_placement
 
         self._free_memory()
         choice = self._choice
@@ -215,7 +211,7 @@ class EngineWorker(QObject):
 
     def _edit_once(self, job: EditJob) -> Any:
         """Run the job's request on the loaded model, with progress and previews."""
-        from core.progress import JobControl
+        from core.api.progress import JobControl
 
         engine = self._engine_for(job.cache)
         previews = PreviewMaker(self._model, *request_size(job.request))
@@ -231,7 +227,7 @@ class EngineWorker(QObject):
             if image is not None:
                 self.preview.emit(job.id, image)
 
-        from core.speed_options import compile_watch
+        from core.model.speed_options import compile_watch
 
         watch = compile_watch(self._model)
         if watch is not None:  # the status bar says "Compiling" while torch compiles for a new size
@@ -241,11 +237,15 @@ class EngineWorker(QObject):
         if job.check_inversion:
             self.inversion_checked.emit(job.id, *self._check_inversion(job.request, result, control))
         job.cancel.raise_if_cancelled()
-        return job.finish(result, self._model) if job.finish else result
+        if job.plan is None:
+            return result
+        from gui.edit_results import prepare_result
+
+        return prepare_result(job.plan, job.request, result, self._model.model_id, self._model.revision)
 
     def _check_inversion(self, request, result, control) -> tuple[str, QImage]:
         """The inversion check of a photo edit: its one-line summary and the reconstruction (or why there is none)."""
-        from core.inversion_check import check_inversion
+        from core.methods.inversion_check import check_inversion
         from gui.images import to_qimage
 
         if request.image is None or result.source_trajectory is None:
@@ -256,7 +256,7 @@ class EngineWorker(QObject):
         return check.summary(), to_qimage(check.reconstruction)
 
     def _run_task(self, job: EngineTaskJob) -> Any:
-        from core.progress import JobControl
+        from core.api.progress import JobControl
 
         job.cancel.raise_if_cancelled()
         self._ensure_model(job.id, job.model)

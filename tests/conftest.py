@@ -27,6 +27,6 @@ def isolated_home(tmp_path_factory, monkeypatch) -> Path:
 @pytest.fixture(scope="session")
 def tiny_model():
     """The tiny-random model on the CPU in float32 (shared: tests must not modify it)."""
-    from core.model_loading import ModelSpec, load_model
+    from core.model.loading import ModelSpec, load_model
 
     return load_model(ModelSpec(model="tiny-random", device="cpu"))

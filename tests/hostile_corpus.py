@@ -26,11 +26,11 @@ import torch
 from PIL import Image, PngImagePlugin
 from safetensors.torch import save as save_tensors
 
-from core.image_files import RECIPE_KEY, png_bytes
+from core.api.trajectory import Trajectory
 from core.session.node import EditNode
 from core.session.session_format import entry_bytes, manifest_bytes, write_session
 from core.session.tree import EditTree
-from core.trajectory import Trajectory
+from core.storage.png_files import RECIPE_KEY, png_bytes
 from tests.helpers import gradient_photo
 
 WIDTH, HEIGHT = 64, 48

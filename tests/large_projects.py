@@ -5,9 +5,9 @@ from __future__ import annotations
 import torch
 from PIL import Image
 
+from core.api.trajectory import Trajectory
 from core.session.node import EditNode
 from core.session.tree import EditTree
-from core.trajectory import Trajectory
 
 SIDE = 16
 

@@ -6,7 +6,7 @@ import glob
 from pathlib import Path
 from typing import Sequence
 
-from core.errors import InputImageError
+from core.api.errors import InputImageError
 
 PHOTO_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
 MAX_PHOTOS = 100_000

@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence
 
 from PIL import Image
 
+from core.api.errors import ParameterError, UserError
 from core.batch.small_files import read_capped
-from core.errors import ParameterError, UserError
-from core.images import DEFAULT_MAX_PIXELS, SIZE_MULTIPLE
-from core.method_defaults import DEFAULT_METHOD
-from core.prompt_rules import MAX_SEQUENCE_LENGTH, check_prompt
+from core.rules.method_defaults import DEFAULT_METHOD
+from core.rules.prompts import MAX_SEQUENCE_LENGTH, check_prompt
+from core.storage.photos import DEFAULT_MAX_PIXELS, SIZE_MULTIPLE
 
 # Importable without torch (``batch --help`` reads this module); checking a method's
 # parameters imports the methods.
@@ -125,7 +125,7 @@ def check_params(params: Any, where: str) -> None:
 
 
 def _check_method(method: str, index: int) -> None:
-    from core.methods import METHODS
+    from core.methods.registry import METHODS
 
     if method not in METHODS:
         raise RecipeError(f"edit {index}: unknown method '{method}' (choose one of {', '.join(METHODS)})")
@@ -133,8 +133,8 @@ def _check_method(method: str, index: int) -> None:
 
 def _check_method_params(edit: BatchEdit, index: int) -> None:
     """The method's own checks (names and ranges), as for a photo, before any photo is read."""
-    from core.methods import get_method
-    from core.methods.base import EditRequest
+    from core.api.requests import EditRequest
+    from core.methods.registry import get_method
 
     probe = EditRequest(method=edit.method, source_prompt="a photo", target_prompts=edit.prompts,
                         image=Image.new("RGB", (SIZE_MULTIPLE, SIZE_MULTIPLE)), params=dict(edit.params))

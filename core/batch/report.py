@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
-from core.atomic import atomic_write_text
+from core.storage.atomic import atomic_write_text
 
 REPORT_NAME = "batch.json"
 REPORT_FORMAT = 1

@@ -17,12 +17,12 @@ from typing import Callable, Optional, Sequence
 
 from PIL import Image
 
+from core.api.errors import Cancelled, UserError
+from core.api.progress import JobControl
 from core.engine import Engine
-from core.errors import Cancelled, UserError
-from core.image_files import read_recipe, save_png
-from core.progress import JobControl
 from core.session.export import export_recipe
 from core.session.session_editing import EditSession
+from core.storage.png_files import read_recipe, save_png
 
 from core.batch.photos import output_bases, result_names
 from core.batch.recipe import BatchRecipe, recipe_hash

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.errors import UserError
+from core.api.errors import UserError
 
 
 def read_capped(path: str | Path, limit: int, what: str, error: type[UserError]) -> bytes:

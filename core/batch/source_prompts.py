@@ -17,9 +17,9 @@ from typing import Callable, Optional
 
 from PIL import Image
 
+from core.api.errors import UserError
 from core.batch.small_files import read_capped
-from core.errors import UserError
-from core.prompt_rules import check_prompt
+from core.rules.prompts import check_prompt
 
 AUTO = "auto"
 MAX_SIDECAR_BYTES = 20_000_000

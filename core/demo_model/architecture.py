@@ -13,7 +13,7 @@ from __future__ import annotations
 from diffusers import FluxPipeline
 
 from core.demo_world.captions import GRAMMAR_WORDS
-from core.tiny_model import RandomFluxSize, build_random_flux_pipeline
+from core.model.tiny_flux import RandomFluxSize, build_random_flux_pipeline
 
 DEMO_SIZE = RandomFluxSize(
     num_double=2, num_single=4, heads=4, head_dim=32, rope_axes=(4, 14, 14), t5_width=64, clip_width=64,

@@ -15,8 +15,8 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file, save
 
-from core.atomic import atomic_write_bytes, atomic_write_text
-from core.errors import UserError
+from core.api.errors import UserError
+from core.storage.atomic import atomic_write_bytes, atomic_write_text
 
 STATE_FILE = "state.json"
 STATE_VERSION = 1

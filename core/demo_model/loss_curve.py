@@ -8,7 +8,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from core.atomic import atomic_write_bytes
+from core.storage.atomic import atomic_write_bytes
 
 PANEL_W, PANEL_H, MARGIN = 460, 300, 48
 

@@ -19,16 +19,16 @@ from typing import Callable
 import torch
 from diffusers import FluxPipeline
 
-from core.atomic import atomic_write_text
+from core.api.errors import UserError
 from core.demo_model.architecture import build_untrained_demo_pipeline
 from core.demo_model.batches import TRANSFORMER_SCENES, VAE_SCENES, captions_with_dropout, scenes_for_step, scenes_to_pixels
 from core.demo_model.checkpoints import TrainingState, load_module, load_state, save_checkpoint
 from core.demo_model.flow_matching import noisy_and_target, sample_timesteps, shift_mu
 from core.demo_model.loss_curve import write_loss_curve
-from core.demo_model.shipped import DEMO_TEXT_TOKENS
 from core.demo_model.train_settings import TrainSettings
-from core.errors import UserError
-from core.latents import image_position_ids, pack
+from core.flux.latents import image_position_ids, pack
+from core.model.demo_weights import DEMO_TEXT_TOKENS
+from core.storage.atomic import atomic_write_text
 
 KL_WEIGHT = 1e-6
 CAPTION_DROPOUT = 0.1

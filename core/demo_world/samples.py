@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.atomic import atomic_write_text
 from core.demo_world.captions import caption
 from core.demo_world.render import render
 from core.demo_world.scenes import Scene, SceneObject
-from core.image_files import save_png
+from core.storage.atomic import atomic_write_text
+from core.storage.png_files import save_png
 
 SAMPLE_SCENES: dict[str, Scene] = {
     "red-circle-blue-square": Scene("yellow", (SceneObject("circle", "red", "big", "left"),

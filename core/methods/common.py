@@ -9,16 +9,16 @@ from typing import Any, Callable, Optional, Sequence
 import torch
 from PIL import Image
 
-from core.decoding import decode_with_progress
-from core.latent_mask import LatentBlend
-from core.latents import encode_image, shared_noise
-from core.method_defaults import GENERATED_GUIDANCE, GENERATED_STEPS
-from core.methods.base import EditRequest, EditResult
-from core.model import FluxModel
-from core.progress import JobControl
-from core.sampler import StepReport, euler_sample
-from core.schedule import Schedule
-from core.trajectory import Trajectory
+from core.api.progress import JobControl
+from core.api.requests import EditRequest, EditResult
+from core.api.trajectory import Trajectory
+from core.flux.latent_mask import LatentBlend
+from core.flux.latents import encode_image, shared_noise
+from core.flux.schedule import Schedule
+from core.model.flux_model import FluxModel
+from core.rules.method_defaults import GENERATED_GUIDANCE, GENERATED_STEPS
+from core.sampling.decoding import decode_with_progress
+from core.sampling.sampler import StepReport, euler_sample
 
 
 @dataclass

@@ -10,17 +10,18 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from core import method_defaults as defaults
-from core.cached_inversion import cached_inversion
-from core.latent_mask import LatentBlend
-from core.errors import ParameterError
-from core.methods.base import EditRequest, EditResult, InversionStore
+from core.api.errors import ParameterError
+from core.api.progress import JobControl
+from core.api.requests import EditRequest, EditResult, InversionStore
+from core.api.trajectory import Trajectory
+from core.flux.latent_mask import LatentBlend
+from core.methods.base import NO_STORES, RunStores
+from core.methods.cached_inversion import cached_inversion
 from core.methods.common import Source, edit_result, prepare_source, trajectory_of
-from core.methods.params import merge_params, require_int, require_non_negative, require_positive
-from core.model import FluxModel
-from core.progress import JobControl
-from core.sampler import StepReport, euler_sample
-from core.trajectory import Trajectory
+from core.model.flux_model import FluxModel
+from core.rules import method_defaults as defaults
+from core.rules.params import merge_params, require_int, require_non_negative, require_positive
+from core.sampling.sampler import StepReport, euler_sample
 
 STEPS = defaults.DUAL_STEPS
 INVERSION_GUIDANCE = defaults.DUAL_INVERSION_GUIDANCE
@@ -54,12 +55,12 @@ class DualMethod:
         return params
 
     def run(
-        self, model: FluxModel, request: EditRequest, control: JobControl, store: Optional[InversionStore] = None
+        self, model: FluxModel, request: EditRequest, control: JobControl, stores: RunStores = NO_STORES
     ) -> EditResult:
         """Invert ``x_src``, then Euler-sample every target prompt from the inverted noise."""
         params = self.resolve_params(request)
         source = prepare_source(model, request, control)
-        inversion = self._inversion(model, request, source, params, control, store)
+        inversion = self._inversion(model, request, source, params, control, stores.inversions)
         targets = list(request.target_prompts)
         height, width = source.height, source.width
         schedule = model.schedule(params["steps"], height, width)

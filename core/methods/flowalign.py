@@ -8,17 +8,18 @@ from typing import Any, Optional, Sequence
 
 import torch
 
-from core import method_defaults as defaults
-from core.methods.base import EditRequest, EditResult, InversionStore
-from core.latent_mask import LatentBlend
+from core.api.progress import JobControl
+from core.api.requests import EditRequest, EditResult
+from core.flux.latent_mask import LatentBlend
+from core.methods.base import NO_STORES, RunStores
 from core.methods.common import StepNoise, run_latent_edit
-from core.methods.params import merge_params, require_int, require_non_negative
-from core.model import FluxModel
-from core.progress import JobControl
+from core.model.flux_model import FluxModel
+from core.rules import method_defaults as defaults
+from core.rules.params import merge_params, require_int, require_non_negative
 
 STEPS = defaults.FLOWALIGN_STEPS
 ZETA = defaults.FLOWALIGN_ZETA
-SOURCE_GUIDANCE = defaults.FLOWALIGN_SOURCE_GUIDANCE  # see core/method_defaults.py
+SOURCE_GUIDANCE = defaults.FLOWALIGN_SOURCE_GUIDANCE  # see core/rules/method_defaults.py
 TARGET_GUIDANCE = defaults.FLOWALIGN_TARGET_GUIDANCE
 
 
@@ -102,7 +103,7 @@ class FlowAlignMethod:
         return params
 
     def run(
-        self, model: FluxModel, request: EditRequest, control: JobControl, store: Optional[InversionStore] = None
+        self, model: FluxModel, request: EditRequest, control: JobControl, stores: RunStores = NO_STORES
     ) -> EditResult:
         """Prepare the source latent, edit it towards every target prompt, decode."""
         return run_latent_edit(model, request, control, self.name, self.resolve_params(request), flowalign)

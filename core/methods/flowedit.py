@@ -7,14 +7,15 @@ from typing import Any, Optional, Sequence
 
 import torch
 
-from core import method_defaults as defaults
-from core.methods.base import EditRequest, EditResult, InversionStore
-from core.latent_mask import LatentBlend
+from core.api.progress import JobControl
+from core.api.requests import EditRequest, EditResult
+from core.flux.latent_mask import LatentBlend
+from core.methods.base import NO_STORES, RunStores
 from core.methods.common import StepNoise, noised_source, run_latent_edit
-from core.methods.params import merge_params, require_int, require_non_negative, require_not_above
-from core.model import FluxModel
-from core.progress import JobControl
-from core.sampler import StepReport, euler_sample
+from core.model.flux_model import FluxModel
+from core.rules import method_defaults as defaults
+from core.rules.params import merge_params, require_int, require_non_negative, require_not_above
+from core.sampling.sampler import StepReport, euler_sample
 
 # The FLUX settings of FlowEdit's reference code.
 STEPS = defaults.FLOWEDIT_STEPS
@@ -116,7 +117,7 @@ class FlowEditMethod:
         return params
 
     def run(
-        self, model: FluxModel, request: EditRequest, control: JobControl, store: Optional[InversionStore] = None
+        self, model: FluxModel, request: EditRequest, control: JobControl, stores: RunStores = NO_STORES
     ) -> EditResult:
         """Prepare the source latent, edit it towards every target prompt, decode."""
         return run_latent_edit(model, request, control, self.name, self.resolve_params(request), flowedit)

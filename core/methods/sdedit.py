@@ -11,17 +11,18 @@ from typing import Any, Optional, Sequence
 
 import torch
 
-from core.latent_mask import LatentBlend
-from core.latents import shared_noise
-from core import method_defaults as defaults
-from core.methods.base import EditRequest, EditResult, InversionStore
+from core.api.progress import JobControl
+from core.api.requests import EditRequest, EditResult
+from core.api.trajectory import Trajectory
+from core.flux.latent_mask import LatentBlend
+from core.flux.latents import shared_noise
+from core.flux.schedule import Schedule
+from core.methods.base import NO_STORES, RunStores
 from core.methods.common import edit_result, noised_source, prepare_source, trajectory_of
-from core.methods.params import merge_params, require_fraction, require_int, require_non_negative
-from core.model import FluxModel
-from core.progress import JobControl
-from core.sampler import StepReport, euler_sample
-from core.schedule import Schedule
-from core.trajectory import Trajectory
+from core.model.flux_model import FluxModel
+from core.rules import method_defaults as defaults
+from core.rules.params import merge_params, require_fraction, require_int, require_non_negative
+from core.sampling.sampler import StepReport, euler_sample
 
 STEPS = defaults.SDEDIT_STEPS
 STRENGTH = defaults.SDEDIT_STRENGTH
@@ -87,7 +88,7 @@ class SDEditMethod:
         return params
 
     def run(
-        self, model: FluxModel, request: EditRequest, control: JobControl, store: Optional[InversionStore] = None
+        self, model: FluxModel, request: EditRequest, control: JobControl, stores: RunStores = NO_STORES
     ) -> EditResult:
         """Prepare the source latent, noise it, sample each target prompt, decode.
 

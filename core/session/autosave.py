@@ -23,11 +23,11 @@ from typing import Callable, Optional
 
 import psutil
 
-from core.atomic import atomic_output, atomic_write_bytes, atomic_write_text, is_stale_temp_file
-from core.paths import contained_path, data_dir
-from core.regular_files import read_regular_file
-from core.session.project_file import ProjectFileError
 from core.session.node import EditNode
+from core.session.project_file import ProjectFileError
+from core.storage.atomic import atomic_output, atomic_write_bytes, atomic_write_text, is_stale_temp_file
+from core.storage.paths import contained_path, data_dir
+from core.storage.regular_files import read_regular_file
 from core.session.session_format import (
     MANIFEST, DamagedSessionError, EntryWriter, ReadEntry, manifest_bytes, node_entries, node_json, read_session, session_entries,
 )

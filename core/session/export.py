@@ -1,6 +1,6 @@
 """Exporting a node as PNG, JPEG or WebP with its edit recipe in the file's metadata.
 
-PNG: a text chunk (core.image_files, readable with ``read_recipe``); JPEG and WebP: the
+PNG: a text chunk (core.storage.png_files, readable with ``read_recipe``); JPEG and WebP: the
 EXIF UserComment tag, as ASCII JSON. :func:`read_export_recipe` reads all three.
 """
 
@@ -12,11 +12,11 @@ from typing import Optional
 
 from PIL import ExifTags, Image
 
-from core.atomic import atomic_output
-from core.errors import ParameterError
-from core.image_files import read_recipe, save_png
-from core.masks import mask_to_text
+from core.api.errors import ParameterError
+from core.flux.masks import mask_to_text
 from core.session.tree import EditTree
+from core.storage.atomic import atomic_output
+from core.storage.png_files import read_recipe, save_png
 
 FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}
 _ASCII_PREFIX = b"ASCII\x00\x00\x00"  # the EXIF UserComment character-code header
@@ -26,7 +26,7 @@ MASKS_OMITTED = "too large for a JPEG's metadata: export as PNG or WebP to keep 
 
 def export_recipe(tree: EditTree, node_id: str) -> dict:
     """The node's recipe plus the chain of edits that led to it (root first); a masked edit's
-    recipe holds its mask as base64 PNG text (``core.masks.mask_from_text`` reads it)."""
+    recipe holds its mask as base64 PNG text (``core.flux.masks.mask_from_text`` reads it)."""
     path = tree.path_to(node_id)
     chain = [_with_mask(tree, node.id) for node in path[1:]]
     return {**(chain[-1] if chain else path[-1].recipe()), "chain": chain, "original": path[0].recipe()}

@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Optional
 
-from core.images import MAX_DECODE_PIXELS
-from core.prompt_rules import MAX_SEQUENCE_LENGTH
+from core.rules.prompts import MAX_SEQUENCE_LENGTH
 from core.session.node import NODE_KINDS, EditNode
 from core.session.session_errors import DamagedSessionError
+from core.storage.photos import MAX_DECODE_PIXELS
 
 NODE_ID = re.compile(r"[0-9A-Za-z_-]{1,64}")
 MAX_NODES = 100_000

@@ -32,7 +32,7 @@ class EditNode:
     ``original_size`` is the opened photo's size before scaling to the working size (photo
     roots only; export can scale back to it). ``masked`` says the edit was restricted by a
     mask, which the tree holds beside the node's image. ``preview`` marks a fast preview
-    (core/preview_mode.py) with what rendering it at full quality asks:
+    (core/methods/preview_mode.py) with what rendering it at full quality asks:
     ``{"params": the parameters asked, "max_sequence_length": the full text length}``.
     """
 

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Optional, Sequence
 
 from PIL import Image
 
-from core.errors import ParameterError
+from core.api.errors import ParameterError
+from core.api.trajectory import Trajectory
 from core.session.node import EditNode
-from core.trajectory import Trajectory
 
 if TYPE_CHECKING:
     from core.session.tree import EditTree

@@ -7,10 +7,10 @@ import zipfile
 import zlib
 from pathlib import Path
 
-from core.atomic import atomic_output, remove_stale_temp_files
-from core.errors import UserError
+from core.api.errors import UserError
 from core.session.session_format import MANIFEST, DamagedSessionError, EntryWriter, read_session, write_session
 from core.session.tree import EditTree
+from core.storage.atomic import atomic_output, remove_stale_temp_files
 
 PROJECT_SUFFIX = ".sfproj"
 _COMPRESSIONS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from core.image_files import read_recipe
 from core.session.manifest_schema import MAX_TEXT_CHARS
+from core.storage.png_files import read_recipe
 
 log = logging.getLogger(__name__)
 

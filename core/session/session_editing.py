@@ -14,14 +14,13 @@ from typing import Any, Mapping, Optional, Sequence
 
 from PIL import Image
 
+from core.api.errors import ParameterError
+from core.api.progress import JobControl
+from core.api.requests import EditRequest, EditResult
 from core.engine import Engine
-from core.errors import ParameterError
-from core.images import DEFAULT_MAX_PIXELS, load_image, resize_to_working_size
-from core.masks import mask_array, mask_image
-from core.method_defaults import DEFAULT_METHOD
-from core.methods.base import EditRequest, EditResult
-from core.progress import JobControl
-from core.prompt_rules import MAX_SEQUENCE_LENGTH
+from core.flux.masks import mask_array, mask_image
+from core.rules.method_defaults import DEFAULT_METHOD
+from core.rules.prompts import MAX_SEQUENCE_LENGTH
 from core.session.autosave import Autosave, discard_autosave, restore_autosave
 from core.session.history import SessionHistory
 from core.session.node import EditNode, new_node_id
@@ -29,6 +28,26 @@ from core.session.operations import AddNodes
 from core.session.project_file import load_project, save_project
 from core.session.recipe_input import embedded_prompt
 from core.session.tree import EditTree
+from core.storage.photos import DEFAULT_MAX_PIXELS, load_image, resize_to_working_size
+
+
+def result_operation(node_id: str, request: EditRequest, result: EditResult, model_id: str,
+                     model_revision: Optional[str] = None, preview: Optional[Mapping[str, Any]] = None) -> AddNodes:
+    """The operation (not yet applied) adding one child of ``node_id`` per edit result;
+    ``preview`` marks fast previews with their full-quality settings (see EditNode). It reads
+    no session state, so a worker thread can prepare it while the window goes on."""
+    nodes = []
+    mask = None if request.mask is None else mask_image(request.mask)
+    for prompt, trajectory in zip(request.target_prompts, result.trajectories):
+        node = EditNode(new_node_id(), node_id, "edit", prompt, source_prompt=request.source_prompt,
+                        method=result.method, params=result.params, seed=request.seed, model_id=model_id,
+                        model_revision=model_revision, max_sequence_length=request.max_sequence_length,
+                        vital_layers=request.vital_layers, masked=mask is not None,
+                        preview=None if preview is None else dict(preview))
+        if trajectory is not None:
+            node.trajectory_id = node.id
+        nodes.append(node)
+    return AddNodes(nodes, result.images, result.trajectories, [mask] * len(nodes))
 
 
 class EditSession:
@@ -130,19 +149,9 @@ class EditSession:
 
     def add_result(self, node_id: str, request: EditRequest, result: EditResult, model_id: str,
                    model_revision: Optional[str] = None, preview: Optional[dict] = None) -> AddNodes:
-        """The operation (not yet applied) adding one child of ``node_id`` per edit result;
-        ``preview`` marks fast previews with their full-quality settings (see EditNode)."""
-        nodes = []
-        mask = None if request.mask is None else mask_image(request.mask)
-        for prompt, trajectory in zip(request.target_prompts, result.trajectories):
-            node = EditNode(new_node_id(), node_id, "edit", prompt, source_prompt=request.source_prompt,
-                            method=result.method, params=result.params, seed=request.seed, model_id=model_id,
-                            model_revision=model_revision, max_sequence_length=request.max_sequence_length,
-                            vital_layers=request.vital_layers, masked=mask is not None, preview=preview)
-            if trajectory is not None:
-                node.trajectory_id = node.id
-            nodes.append(node)
-        return AddNodes(nodes, result.images, result.trajectories, [mask] * len(nodes))
+        """The operation (not yet applied) adding one child of ``node_id`` per edit result
+        (see :func:`result_operation`)."""
+        return result_operation(node_id, request, result, model_id, model_revision, preview)
 
     def edit(self, engine: Engine, node_id: str, edit_prompts: Sequence[str], method: str = DEFAULT_METHOD,
              params: Optional[Mapping[str, Any]] = None, seed: int = 42, control: Optional[JobControl] = None,

@@ -21,14 +21,14 @@ from typing import BinaryIO, Callable, Optional
 
 from PIL import Image
 
-from core.image_files import write_png
-from core.untrusted_json import parse_untrusted_json
 from core.session.manifest_schema import check_manifest, is_node_id
 from core.session.node import EditNode
 from core.session.session_errors import DamagedSessionError
-from core.session.trajectory_checks import MAX_PIXELS
-from core.session.trajectory_files import trajectory_from_bytes
 from core.session.tree import EditTree
+from core.storage.png_files import write_png
+from core.storage.trajectory_checks import MAX_PIXELS
+from core.storage.trajectory_files import trajectory_from_bytes
+from core.storage.untrusted_json import parse_untrusted_json
 
 MANIFEST = "manifest.json"
 FORMAT_NAME = "stable-flow-studio-session"
@@ -190,11 +190,11 @@ def read_session(read: ReadEntry, tree: EditTree) -> None:
             if node.trajectory_id:
                 data = read(trajectory_name(node.trajectory_id), MAX_TRAJECTORY_BYTES)
                 try:
-                    trajectory_from_bytes(data, image.size)  # checked now, decoded again when used
+                    checked = trajectory_from_bytes(data, image.size)  # checked now, decoded again when used
                 except ValueError as error:
                     raise DamagedSessionError(f"the trajectory of result {index + 1} is unusable: "
                                               f"{error}") from None
-                store.add_encoded(node.id, data)
+                store.add_encoded(node.id, data, checked)
             if node.masked:
                 masks[node.id] = _decode_image(read(mask_name(node.id), MAX_IMAGE_BYTES), index, "L", "mask")
         original = None

@@ -23,9 +23,9 @@ from typing import BinaryIO, Optional
 
 import psutil
 
-from core.paths import cache_dir, contained_path
-from core.session.trajectory_files import trajectory_from_bytes, trajectory_to_bytes
-from core.trajectory import Trajectory
+from core.api.trajectory import Trajectory
+from core.storage.paths import cache_dir, contained_path
+from core.storage.trajectory_files import trajectory_from_bytes, trajectory_to_bytes
 
 DEFAULT_IN_MEMORY = 8
 PACK_NAME = "trajectories.pack"
@@ -72,6 +72,7 @@ class TrajectoryStore:
         self.in_memory = max(1, in_memory)
         self._memory: OrderedDict[str, Trajectory] = OrderedDict()
         self._spilled: dict[str, tuple[int, int]] = {}  # node id -> (offset, length) in the pack
+        self._summaries: dict[str, tuple[str, int]] = {}  # node id -> (prompt, steps), never read from disk
         self._folder: Optional[Path] = None
         self._pack: Optional[BinaryIO] = None
         self._cleanup: Optional[weakref.finalize] = None
@@ -81,18 +82,24 @@ class TrajectoryStore:
 
     def __setitem__(self, node_id: str, trajectory: Trajectory) -> None:
         self._spilled.pop(node_id, None)
+        self._summaries[node_id] = (trajectory.prompt, trajectory.num_steps)
         self._hold(node_id, trajectory)
 
-    def add_encoded(self, node_id: str, data: bytes) -> None:
-        """Store a trajectory given as checked :func:`trajectory_to_bytes` bytes, straight to disk
-        (a loaded project: most of its trajectories are never used again)."""
+    def add_encoded(self, node_id: str, data: bytes, checked: Trajectory) -> None:
+        """Store a trajectory given as :func:`trajectory_to_bytes` bytes, straight to disk (a loaded
+        project: most of its trajectories are never used again); ``checked`` is those bytes decoded."""
         self._memory.pop(node_id, None)
+        self._summaries[node_id] = (checked.prompt, checked.num_steps)
         try:
             self._spilled[node_id] = self._append(data)
         except OSError as error:  # a full disk: keep it in memory rather than lose it
             log.warning("could not spill the trajectory of a result: %s", error)
             self[node_id] = trajectory_from_bytes(data)
             self.in_memory += 1
+
+    def summary(self, node_id: str) -> Optional[tuple[str, int]]:
+        """The trajectory's prompt and step count without reading a spilled one back, or None."""
+        return self._summaries.get(node_id) if node_id in self else None
 
     def get(self, node_id: str) -> Optional[Trajectory]:
         """The trajectory (read back from disk when it was spilled), or None."""
@@ -109,6 +116,7 @@ class TrajectoryStore:
             # The node is then edited like a photo (inverted through the cache): slower, not wrong.
             log.warning("a spilled trajectory is unreadable: %s", error)
             self._spilled.pop(node_id, None)
+            self._summaries.pop(node_id, None)
             return None
         self._hold(node_id, trajectory)  # its pack record stays: no rewrite when it is evicted again
         return trajectory
@@ -129,6 +137,7 @@ class TrajectoryStore:
             data = b""
         if len(data) != record[1]:
             self._spilled.pop(node_id, None)
+            self._summaries.pop(node_id, None)
             return None
         return data
 
@@ -136,6 +145,7 @@ class TrajectoryStore:
         """Forget every trajectory and remove the scratch folder."""
         self._memory.clear()
         self._spilled.clear()
+        self._summaries.clear()
         if self._cleanup is not None:
             self._cleanup()
         self._folder = self._pack = self._cleanup = None

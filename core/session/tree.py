@@ -1,7 +1,7 @@
 """The edit tree: the opened photo or generated image at the root, every edit a child.
 
-Front ends change the tree only through the reversible operations (re-exported here:
-:class:`AddNodes`, :class:`SetCurrent`, :class:`DeleteBranch`) and redraw from the
+Front ends change the tree only through the reversible operations of
+:mod:`core.session.operations` (``AddNodes``, ``SetCurrent``, ``DeleteBranch``) and redraw from the
 listener events ``"added"``, ``"removed"``, ``"current"`` and ``"reset"``. Deleted nodes
 are hidden, never destroyed, so every operation can be undone exactly.
 """
@@ -12,14 +12,13 @@ from typing import Callable, Iterable, Optional
 
 from PIL import Image
 
-from core.errors import ParameterError
-from core.masks import compose_full_size
+from core.api.errors import ParameterError
+from core.api.trajectory import Trajectory
+from core.flux.masks import compose_full_size
 from core.session.node import EditNode
-from core.session.operations import AddNodes, DeleteBranch, SetCurrent
 from core.session.trajectory_store import DEFAULT_IN_MEMORY, TrajectoryStore
-from core.trajectory import Trajectory
 
-__all__ = ["EditNode", "EditTree", "AddNodes", "SetCurrent", "DeleteBranch", "TreeListener"]
+__all__ = ["EditNode", "EditTree", "TreeListener"]
 
 TreeListener = Callable[[str, Optional[str]], None]
 
@@ -70,6 +69,12 @@ class EditTree:
         """The node's latent trajectory, or None when its method produced none."""
         self.node(node_id)
         return self._trajectories.get(node_id)
+
+    def trajectory_summary(self, node_id: str) -> Optional[tuple[str, int]]:
+        """The prompt and step count of the node's trajectory (None when it has none), without
+        reading a spilled trajectory back from disk: cheap enough for the UI thread."""
+        self.node(node_id)
+        return self._trajectories.summary(node_id)
 
     def trajectory_bytes(self, node_id: str) -> Optional[bytes]:
         """The node's trajectory as safetensors bytes, without loading a spilled one into memory."""

@@ -14,8 +14,8 @@ import pytest
 from cli.app import run_cli
 from core.batch.report import REPORT_NAME, read_report
 from core.engine import Engine
-from core.image_files import read_recipe
 from core.session.session_editing import EditSession
+from core.storage.png_files import read_recipe
 from tests.core.batch_helpers import photo_folder
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,6 +65,17 @@ def test_from_project_replays_the_chain_to_the_node(tmp_path, tiny_model, capsys
 
     with Image.open(tmp_path / "out" / "p0-2.png") as image:
         assert image.convert("RGB").tobytes() == session.tree.image(second.id).tobytes()
+
+
+@pytest.mark.parametrize("size", ["nan", "inf", "0", "1e-12"])
+def test_a_senseless_latent_cache_size_gives_one_line_before_any_model_loads(tmp_path, capsys, size):
+    """The same rule as every command's (core.storage.cache_sizes): NaN once passed batch's own check."""
+    photo_folder(tmp_path / "in", 1)
+    code = run_cli(["batch", "--model", str(tmp_path / "no-model"), "--input", str(tmp_path / "in"),
+                    "--output", str(tmp_path / "out"), "--prompts", "a photo", "a cat",
+                    "--latent-cache-gb", size])
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "--latent-cache-gb must be from" in err, err
 
 
 @pytest.mark.parametrize(
@@ -223,11 +234,11 @@ def test_a_killed_batch_rerun_does_each_photo_once_and_gives_the_same_files(tmp_
 
 
 def test_the_model_loads_once_for_the_whole_batch(tmp_path, monkeypatch, capsys):
-    import core.model_loading
+    import core.model.loading
 
     loads = []
-    real_load = core.model_loading.load_model
-    monkeypatch.setattr(core.model_loading, "load_model", lambda spec: loads.append(spec) or real_load(spec))
+    real_load = core.model.loading.load_model
+    monkeypatch.setattr(core.model.loading, "load_model", lambda spec: loads.append(spec) or real_load(spec))
     photo_folder(tmp_path / "in", 3)
     assert _batch(tmp_path, *PROMPTS) == 0, capsys.readouterr().err
     assert len(loads) == 1 and len(list((tmp_path / "out").glob("*.png"))) == 3

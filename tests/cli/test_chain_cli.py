@@ -10,10 +10,10 @@ import pytest
 from PIL import Image
 
 from cli.app import run_cli
-from core.image_files import read_recipe
-from core.paths import cache_dir
 from core.session.autosave import autosave_root, find_autosave, restore_autosave
 from core.session.project_file import load_project
+from core.storage.paths import cache_dir
+from core.storage.png_files import read_recipe
 from tests.helpers import gradient_photo
 
 ROOT = Path(__file__).resolve().parents[2]

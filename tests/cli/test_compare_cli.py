@@ -5,7 +5,7 @@ import pytest
 from PIL import Image
 
 from cli.app import run_cli
-from core.image_files import read_recipe
+from core.storage.png_files import read_recipe
 from tests.helpers import gradient_photo
 
 FAST = ["--model", "tiny-random", "--max-sequence-length", "16"]

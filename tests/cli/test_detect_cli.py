@@ -10,7 +10,7 @@ from PIL import Image
 
 import cli.detect_command as detect_command
 from cli.app import run_cli
-from core.vital_layers import BlockLayout, shipped_vital_layers, vital_layers_for
+from core.model.vital_layers import BlockLayout, shipped_vital_layers, vital_layers_for
 
 ROOT = Path(__file__).resolve().parents[2]
 FAST = ["--model", "tiny-random", "--metric-model", "tiny-random", "--steps", "2", "--height", "48", "--width", "48",

@@ -5,8 +5,8 @@ import pytest
 from PIL import Image, ImageDraw
 
 from cli.app import run_cli
-from core.image_files import read_recipe
-from core.masks import load_mask_file, mask_array
+from core.flux.masks import load_mask_file, mask_array
+from core.storage.png_files import read_recipe
 from tests.helpers import gradient_photo
 
 FAST = ["--model", "tiny-random", "--max-sequence-length", "16", "--method", "sdedit", "--steps", "3"]

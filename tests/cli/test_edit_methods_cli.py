@@ -9,7 +9,7 @@ from PIL import Image
 
 from cli.app import run_cli
 from cli.reverse_edit import mean_absolute_error, psnr
-from core.image_files import read_recipe
+from core.storage.png_files import read_recipe
 from tests.helpers import gradient_photo
 
 FAST = ["--model", "tiny-random", "--max-sequence-length", "16"]

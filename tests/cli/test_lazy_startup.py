@@ -60,7 +60,7 @@ def test_every_command_has_its_full_help(name, capsys):
 
 def test_the_edit_methods_are_the_engines_methods():
     from cli.edit_command import METHOD_OPTIONS
-    from core.methods import METHODS
+    from core.methods.registry import METHODS
 
     assert list(METHOD_OPTIONS) == list(METHODS)
 

@@ -7,10 +7,10 @@ import dataclasses
 import pytest
 
 from cli.app import run_cli
+from core.api.requests import EditRequest
 from core.batch.report import REPORT_NAME, read_report
-from core.image_files import read_recipe
-from core.methods.base import EditRequest
-from core.preview_mode import preview_request
+from core.methods.preview_mode import preview_request
+from core.storage.png_files import read_recipe
 from tests.core.batch_helpers import photo_folder
 from tests.helpers import gradient_photo
 
@@ -32,7 +32,7 @@ def test_a_preview_reads_fewer_text_tokens_and_runs_fewer_steps(method, image, p
 
 
 def test_a_preview_of_a_known_result_keeps_its_steps(tiny_model):
-    from core.stable_flow import generate_edits
+    from core.methods.stable_flow.editing import generate_edits
 
     known = generate_edits(tiny_model, ["a dog", "a cat"], height=32, width=32, seed=0, vital_layers=(0,), steps=5,
                            max_sequence_length=16).trajectories[1]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from core.cache_keys import image_digest
 from core.engine import Engine
+from core.storage.cache_keys import image_digest
 from tests.helpers import gradient_photo
 
 # Sizes differ on purpose (aspect, rounding to 16); all stay tiny for speed.

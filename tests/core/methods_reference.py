@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import torch
 
-from core.latents import encode_image
+from core.flux.latents import encode_image
 from tests.helpers import gradient_photo
 
 SEQ = 16

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from core.latent_cache import cached_engine
+from core.engine import build_engine
 from core.session.tree import EditTree
 from tests.helpers import gradient_photo
 
@@ -20,7 +20,7 @@ SEQ = 16
 def engine(tiny_model):
     """An engine with the disk caches of this test's home; the shared model is restored after."""
     previous = tiny_model.prompt_encoder.disk_cache
-    yield cached_engine(tiny_model)
+    yield build_engine(tiny_model)
     tiny_model.prompt_encoder.disk_cache = previous
 
 

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 WRITER = textwrap.dedent(
     """
     import sys, time
-    from core.atomic import atomic_output
+    from core.storage.atomic import atomic_output
 
     with atomic_output(sys.argv[1]) as stream:
         stream.write(b"new" * 100_000)

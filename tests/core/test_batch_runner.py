@@ -7,17 +7,17 @@ import json
 import pytest
 from PIL import Image
 
+from core.api.errors import Cancelled
+from core.api.progress import CancelToken, JobControl
+from core.api.requests import EditRequest
 from core.batch.photos import find_photos, output_bases
 from core.batch.recipe import BatchEdit, BatchRecipe, recipe_from_prompts
 from core.batch.report import REPORT_NAME, read_report
 from core.batch.runner import BatchRunner
 from core.batch.source_prompts import SourcePrompts
 from core.engine import Engine
-from core.errors import Cancelled
-from core.image_files import read_recipe
-from core.images import load_image, resize_to_working_size
-from core.methods.base import EditRequest
-from core.progress import CancelToken, JobControl
+from core.storage.photos import load_image, resize_to_working_size
+from core.storage.png_files import read_recipe
 from tests.core.batch_helpers import FAST_PARAMS, MSL, CountingEngine, photo_folder
 
 

@@ -7,13 +7,14 @@ import shutil
 import pytest
 import torch
 
+from core.api.errors import NonFiniteError
+from core.api.requests import EditRequest
+from core.api.trajectory import ExpectedTrajectory, Trajectory
 from core.engine import Engine
-from core.errors import NonFiniteError
-from core.latent_cache import DiskLatentCache, DiskPromptCache
-from core.methods.base import EditRequest
-from core.model_loading import ModelSpec, load_model
-from core.prompts import PromptEncoder
-from core.trajectory import ExpectedTrajectory, Trajectory
+from core.model.loading import ModelSpec, load_model
+from core.model.prompt_cache import DiskPromptCache
+from core.model.prompt_encoding import PromptEncoder
+from core.storage.inversion_cache import DiskLatentCache
 from tests.helpers import gradient_photo
 
 STEPS, SEQ = 3, 16

@@ -6,7 +6,7 @@ import pytest
 import torch
 from PIL import Image
 
-from core.cache_keys import (
+from core.storage.cache_keys import (
     INVERSION_KEY_FIELDS,
     ModelIdentity,
     _key,
@@ -15,7 +15,7 @@ from core.cache_keys import (
     prompt_key,
     source_kv_key,
 )
-from core.trajectory import Trajectory
+from core.api.trajectory import Trajectory
 from tests.helpers import gradient_photo
 
 MODEL = ModelIdentity("black-forest-labs/FLUX.1-dev", "main", None, "model", "torch.bfloat16", "cuda")

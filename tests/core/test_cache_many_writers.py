@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from core.latent_cache import FileCache
+from core.storage.file_cache import FileCache
 
 KEY = "ab" * 32
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from core.batch.source_prompts import SourcePrompts
-from core.captioning import CaptionModelMissing, caption_model_is_downloaded, load_captioner
-from core.tiny_florence import TINY_CAPTION_MODEL_ID, build_tiny_florence2
+from core.model.captioning import CaptionModelMissing, caption_model_is_downloaded, load_captioner
+from core.model.tiny_florence import TINY_CAPTION_MODEL_ID, build_tiny_florence2
 from tests.helpers import gradient_photo
 
 

@@ -12,10 +12,10 @@ import torch._dynamo
 from PIL import Image
 from torch._dynamo.testing import CompileCounter
 
+from core.api.requests import EditRequest
 from core.engine import Engine
-from core.kv_cache import SourceKVStore
-from core.methods.base import EditRequest
-from core.model_loading import ModelSpec, load_model
+from core.methods.stable_flow.kv_cache import SourceKVStore
+from core.model.loading import ModelSpec, load_model
 
 
 @pytest.fixture
@@ -23,11 +23,11 @@ def compiled():
     """A tiny model whose repeated blocks are compiled with a counting backend."""
     torch._dynamo.reset()
     model = load_model(ModelSpec(model="tiny-random", device="cpu"))
-    model.source_kv_store = SourceKVStore(device_budget=0, host_budget=1 << 30)  # the editor's default
     counter = CompileCounter()
     model.pipeline.transformer.compile_repeated_blocks(backend=counter)
     with torch._dynamo.config.patch(fail_on_recompile_limit_hit=True):
-        yield Engine(model), counter
+        kv_store = SourceKVStore(device_budget=0, host_budget=1 << 30)  # the editor's default
+        yield Engine(model, source_kv_store=kv_store), counter
     torch._dynamo.reset()
 
 

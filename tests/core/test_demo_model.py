@@ -8,14 +8,14 @@ while no weights are shipped.
 
 import pytest
 
+from core.api.requests import EditRequest
 from core.demo_model.batches import HELD_OUT_SCENES
-from core.demo_model.shipped import DEMO_FOLDER
 from core.demo_world.edits import edit_set
 from core.demo_world.metrics import mae_and_psnr, pixels, score_edit
 from core.demo_world.render import render
 from core.engine import Engine
-from core.methods.base import EditRequest
-from core.resources import resource_path
+from core.model.demo_weights import DEMO_FOLDER
+from core.storage.resources import resource_path
 
 STEPS = 20
 # A fixed small set: the first 6 colour edits of the photo benchmark's held-out range.
@@ -43,7 +43,7 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def demo():
-    from core.model_loading import ModelSpec, load_model
+    from core.model.loading import ModelSpec, load_model
 
     return load_model(ModelSpec(model="demo", device="cpu"))
 

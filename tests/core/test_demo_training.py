@@ -7,10 +7,10 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
+from core.api.errors import UserError
 from core.demo_model.checkpoints import load_state
 from core.demo_model.flow_matching import sample_timesteps, shift_mu
 from core.demo_model.training import TrainSettings, train_demo_model
-from core.errors import UserError
 
 TINY_RUN = TrainSettings(vae_steps=3, vae_batch=2, transformer_steps=3, transformer_batch=2, warmup=2,
                          checkpoint_every=2)

@@ -3,9 +3,9 @@
 import pytest
 import torch
 
+from core.api.errors import ParameterError
+from core.api.requests import EditRequest
 from core.engine import Engine
-from core.errors import ParameterError
-from core.methods.base import EditRequest
 from tests.helpers import gradient_photo
 
 

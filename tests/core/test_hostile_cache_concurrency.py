@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from core.latent_cache import FileCache
+from core.storage.file_cache import FileCache
 
 KEY = "ab" * 32
 PROCESSES = 4
@@ -49,8 +49,8 @@ def test_a_reader_waits_for_a_writer_held_between_its_two_files_longer_than_the_
     import threading
     import time
 
-    from core.atomic import atomic_write_bytes
-    from core.cache_concurrency import SETTLE_SECONDS, claim_key
+    from core.storage.atomic import atomic_write_bytes
+    from core.storage.cache_concurrency import SETTLE_SECONDS, claim_key
 
     cache = FileCache(tmp_path, 10**9)
     assert cache.write(KEY, b"old" * 100, {"round": 0})

@@ -17,13 +17,13 @@ import pytest
 import torch
 
 from cli.app import run_cli
-from core.errors import UserError
-from core.errors import NonFiniteError
-from core.latent_cache import DiskLatentCache
-from core.paths import cache_dir
+from core.api.errors import UserError
+from core.api.errors import NonFiniteError
 from core.session.autosave import Autosave, autosave_root, find_autosave
 from core.session.session_editing import EditSession
-from core.session.trajectory_files import trajectory_from_bytes, trajectory_to_bytes
+from core.storage.inversion_cache import DiskLatentCache
+from core.storage.paths import cache_dir
+from core.storage.trajectory_files import trajectory_from_bytes, trajectory_to_bytes
 from tests.core.session_helpers import SEQ, STEPS, engine, photo_file  # noqa: F401 (fixtures)
 from tests.hostile_corpus import (
     PROJECT_CASES, RECIPE_CASES, SECRET, base_entries, base_tree, cache_trajectory_cases, cli_cases, cli_fixtures,

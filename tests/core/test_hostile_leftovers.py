@@ -14,13 +14,13 @@ import torch
 
 from cli.errors import run_guarded
 from cli.model_options import hf_token_from_args
-from core.atomic import STALE_TEMP_SECONDS
-from core.errors import ParameterError
-from core.paths import contained_path, log_dir
-from core.redaction import RedactingFormatter, redact_secrets
+from core.api.errors import ParameterError
 from core.session.autosave import PREWRITE_GRACE_SECONDS, Autosave, autosave_root, find_autosave, restore_autosave
 from core.session.project_file import load_project, save_project
 from core.session.trajectory_store import scratch_root
+from core.storage.atomic import STALE_TEMP_SECONDS
+from core.storage.paths import contained_path, log_dir
+from core.storage.redaction import RedactingFormatter, redact_secrets
 from tests.core.session_helpers import assert_trees_equal
 from tests.hostile_corpus import SECRET, base_tree
 from tests.large_projects import large_tree
@@ -75,12 +75,12 @@ def test_atomic_writes_keep_the_umask_permissions(tmp_path):
     try:
         import importlib
 
-        import core.atomic
-        importlib.reload(core.atomic)  # the mask is read once, at import
-        core.atomic.atomic_write_bytes(tmp_path / "f", b"x")
+        import core.storage.atomic
+        importlib.reload(core.storage.atomic)  # the mask is read once, at import
+        core.storage.atomic.atomic_write_bytes(tmp_path / "f", b"x")
     finally:
         os.umask(previous)
-        importlib.reload(core.atomic)
+        importlib.reload(core.storage.atomic)
     assert (tmp_path / "f").stat().st_mode & 0o777 == 0o644
 
 

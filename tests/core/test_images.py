@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.errors import InputImageError
-from core.images import load_image, resize_to_working_size, working_size
+from core.api.errors import InputImageError
+from core.storage.photos import load_image, resize_to_working_size, working_size
 from tests.helpers import gradient_photo
 
 

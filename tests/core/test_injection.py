@@ -3,10 +3,12 @@
 import pytest
 import torch
 
-from core.injection import InjectionController, vital_layer_injection
-from core.latents import shared_noise
-from core.vital_layers import BlockLayout, parse_vital_layers, shipped_vital_layers, validate_vital_layers, vital_layers_for
-from core.errors import ParameterError
+from core.api.errors import ParameterError
+from core.flux.latents import shared_noise
+from core.methods.stable_flow.injection import InjectionController, vital_layer_injection
+from core.model.vital_layers import (
+    BlockLayout, parse_vital_layers, shipped_vital_layers, validate_vital_layers, vital_layers_for,
+)
 
 SIZE = 64
 SEQ = 24

@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.errors import ParameterError
-from core.inversion_check import FAITHFUL_PSNR_DB, check_inversion
-from core.latents import encode_image
-from core.model_loading import ModelSpec, load_model
-from core.stable_flow import generate_edits, invert
-from core.progress import JobControl
+from core.api.errors import ParameterError
+from core.api.progress import JobControl
+from core.flux.latents import encode_image
+from core.methods.inversion_check import FAITHFUL_PSNR_DB, check_inversion
+from core.methods.stable_flow.editing import generate_edits, invert
+from core.model.loading import ModelSpec, load_model
 
 LAYERS = (0, 1, 3)
 MSL = 16

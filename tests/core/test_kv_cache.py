@@ -2,8 +2,8 @@
 
 import torch
 
-from core.kv_cache import SourceKVStore
-from core.stable_flow import edit_from_trajectory, generate_edits
+from core.methods.stable_flow.editing import edit_from_trajectory, generate_edits
+from core.methods.stable_flow.kv_cache import SourceKVStore
 
 SEQ = 16
 LAYERS = (0, 1, 3, 5)
@@ -89,8 +89,8 @@ def test_older_sources_are_evicted_for_the_newest(tiny_model):
 
 
 def test_the_benchmark_reports_the_share_of_steps_a_budget_replays(tiny_model):
-    from core.benchmark import run_benchmark
-    from core.kv_replay import source_kv_bytes_per_step
+    from core.methods.stable_flow.benchmark import run_benchmark
+    from core.methods.stable_flow.kv_replay import source_kv_bytes_per_step
     from tests.helpers import gradient_photo
 
     per_step = source_kv_bytes_per_step(tiny_model, 48, 64, LAYERS)
@@ -106,7 +106,7 @@ def test_the_benchmark_reports_the_share_of_steps_a_budget_replays(tiny_model):
 
 
 def test_the_default_budget_is_a_share_of_free_host_memory(monkeypatch):
-    import core.host_memory as host_memory
+    import core.model.host_memory as host_memory
 
     monkeypatch.setattr(host_memory, "free_host_bytes", lambda: 40 * 1024**3)
     assert host_memory.default_kv_cache_gb() == 10.0
@@ -116,15 +116,13 @@ def test_the_default_budget_is_a_share_of_free_host_memory(monkeypatch):
 
 
 def test_an_engine_result_says_what_share_of_steps_was_replayed(tiny_model):
+    from core.api.requests import EditRequest
     from core.engine import Engine
-    from core.methods.base import EditRequest
 
     source = _source(tiny_model)
     request = EditRequest(method="stable-flow", source_prompt=source.prompt, target_prompts=("a bird",),
                           source=source, max_sequence_length=SEQ, vital_layers=LAYERS)
-    tiny_model.source_kv_store = SourceKVStore(device_budget=0, host_budget=1 << 30)
-    try:
-        first, second = Engine(tiny_model).run(request), Engine(tiny_model).run(request)
-    finally:
-        tiny_model.source_kv_store = None
+    store = SourceKVStore(device_budget=0, host_budget=1 << 30)
+    first = Engine(tiny_model, source_kv_store=store).run(request)
+    second = Engine(tiny_model, source_kv_store=store).run(request)
     assert (first.kv_replay_share, second.kv_replay_share) == (0.0, 1.0)

@@ -11,10 +11,12 @@ from pathlib import Path
 import pytest
 import torch
 
-from core.latent_cache import DiskLatentCache, DiskPromptCache, FileCache
-from core.prompts import PromptEncoder
+from core.api.trajectory import Trajectory
+from core.model.prompt_cache import DiskPromptCache
+from core.model.prompt_encoding import PromptEncoder
 from core.session.session_editing import EditSession
-from core.trajectory import Trajectory
+from core.storage.file_cache import FileCache
+from core.storage.inversion_cache import DiskLatentCache
 from tests.core.session_helpers import SEQ, STEPS, engine, photo_file, same_pixels  # noqa: F401 (fixtures)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -156,12 +158,12 @@ def test_prompt_embeddings_come_from_disk_in_a_new_encoder(tiny_model, tmp_path)
 RESTART_SCRIPT = textwrap.dedent(
     """
     import hashlib, json, sys
-    from core.latent_cache import cached_engine
-    from core.model_loading import ModelSpec, load_model
+    from core.engine import build_engine
+    from core.model.loading import ModelSpec, load_model
     from core.session.session_editing import EditSession
 
     model = load_model(ModelSpec(model="tiny-random", device="cpu"))
-    engine = cached_engine(model)
+    engine = build_engine(model)
     session = EditSession()
     root = session.open_photo(sys.argv[1], "a photo of a street")
     (node,) = session.edit(engine, root.id, ["a photo of a cat"], params={"steps": %d}, max_sequence_length=%d)

@@ -5,13 +5,13 @@ import pytest
 import torch
 from PIL import Image, ImageDraw
 
+from core.api.errors import ParameterError
+from core.api.progress import JobControl
+from core.api.requests import EditRequest
 from core.engine import Engine
-from core.errors import ParameterError
-from core.latent_mask import LatentBlend, token_mask
-from core.masks import feather, mask_array
-from core.methods import METHODS
-from core.methods.base import EditRequest
-from core.progress import JobControl
+from core.flux.latent_mask import LatentBlend, token_mask
+from core.flux.masks import feather, mask_array
+from core.methods.registry import METHODS
 from tests.core.methods_reference import HEIGHT, SEQ, WIDTH, photo_latent
 
 SOURCE, TARGET = "a photo of a dog", "a photo of a red car"

@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from core.errors import ParameterError
-from core.images import load_image, resize_to_working_size
-from core.masks import feather, mask_array, mask_from_text, scaled_mask
+from core.api.errors import ParameterError
+from core.flux.masks import feather, mask_array, mask_from_text, scaled_mask
 from core.session.autosave import Autosave, restore_autosave
 from core.session.export import export_node, read_export_recipe
 from core.session.project_file import ProjectFileError, load_project
 from core.session.session_editing import EditSession
+from core.storage.photos import load_image, resize_to_working_size
 from tests.core.session_helpers import SEQ, STEPS, engine, same_pixels  # noqa: F401 (fixtures)
 from tests.helpers import gradient_photo
 

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.errors import InputImageError, ParameterError
-from core.masks import (
+from core.api.errors import InputImageError, ParameterError
+from core.flux.masks import (
     composite, compose_full_size, feather, load_mask_file, mask_array, mask_from_text, mask_image, mask_to_text,
     scaled_mask,
 )

@@ -3,9 +3,9 @@
 import pytest
 import torch
 
-from core.devices import MemoryMode
-from core.measured_peaks import MEASURED_PEAKS, MeasuredPeak, estimate_error
-from core.memory_auto import (
+from core.model.devices import MemoryMode
+from core.model.measured_peaks import MEASURED_PEAKS, MeasuredPeak, estimate_error
+from core.model.memory_auto import (
     LADDER,
     CardMemory,
     EditShape,
@@ -16,7 +16,7 @@ from core.memory_auto import (
     lower_placement,
     peak_gb,
 )
-from core.model_loading import ModelSpec, load_model
+from core.model.loading import ModelSpec, load_model
 
 
 def _card(total_gb: float) -> CardMemory:

@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 import torch
 
-from core.devices import PLACED_MODES, MemoryMode
-from core.errors import ParameterError
-from core.fp8_weights import FP8_STORAGE
-from core.memory_estimate import estimate_peak_gb, memory_table
-from core.model_loading import ModelSpec, load_model
-from core.stable_flow import generate_edits
+from core.api.errors import ParameterError
+from core.methods.stable_flow.editing import generate_edits
+from core.model.devices import PLACED_MODES, MemoryMode
+from core.model.fp8_weights import FP8_STORAGE
+from core.model.loading import ModelSpec, load_model
+from core.model.memory_estimate import estimate_peak_gb, memory_table
 
 LAYERS = (0, 1, 3, 5)
 
@@ -42,14 +42,14 @@ def test_fp8_weights_halve_transformer_block_memory_and_stay_close_to_bf16():
 
 
 def test_fp8_refuses_fused_qkv_and_apple_mps_instead_of_silently_undoing_itself(monkeypatch):
-    from core.speed_options import apply_speed_options
+    from core.model.speed_options import apply_speed_options
 
     fp8 = load_model(ModelSpec(model="tiny-random", device="cpu", weights="fp8"))
     with pytest.raises(ParameterError, match="fused QKV does not work with FP8 weights"):
         apply_speed_options(fp8, "fused-qkv")
     assert not hasattr(fp8.pipeline.transformer.transformer_blocks[0].attn, "to_qkv")
     assert fp8.identity.weights == "fp8"  # cache keys tell the FP8 model apart
-    monkeypatch.setattr("core.model_loading.resolve_device", lambda name: torch.device("mps"))
+    monkeypatch.setattr("core.model.loading.resolve_device", lambda name: torch.device("mps"))
     with pytest.raises(ParameterError, match="FP8 weights do not work on Apple MPS"):
         load_model(ModelSpec(model="tiny-random", device="mps", weights="fp8"))
 

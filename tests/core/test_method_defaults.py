@@ -7,10 +7,10 @@ changed constant fails.
 import pytest
 import torch
 
+from core.api.requests import EditRequest
+from core.api.trajectory import Trajectory
 from core.engine import Engine, validate_request
-from core.methods.base import EditRequest
-from core.model import FluxModel
-from core.trajectory import Trajectory
+from core.model.flux_model import FluxModel
 from tests.helpers import gradient_photo
 
 PHOTO = {"image": gradient_photo(64, 48)}

@@ -3,8 +3,8 @@ inversion is stored, and the result's trajectory can be edited again without inv
 
 import torch
 
+from core.api.requests import EditRequest
 from core.engine import Engine
-from core.methods.base import EditRequest
 from tests.core.methods_reference import HEIGHT, SEQ, WIDTH, close, photo_latent, velocity
 from tests.core.test_engine import DictStore
 
@@ -82,7 +82,7 @@ def test_empty_prompt_inversion_inverts_with_the_empty_prompt_and_is_stored_apar
 def test_an_unknown_inversion_prompt_is_refused_in_one_line(tiny_model):
     import pytest
 
-    from core.errors import ParameterError
+    from core.api.errors import ParameterError
 
     photo, _ = photo_latent(tiny_model)
     with pytest.raises(ParameterError, match="inversion prompt must be one of source, empty"):

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 
 
+from core.api.errors import Cancelled, ParameterError
+from core.api.progress import CancelToken, JobControl
+from core.api.requests import EditRequest
 from core.engine import Engine
-from core.errors import Cancelled, ParameterError
-from core.methods.base import EditRequest
-from core.progress import CancelToken, JobControl
 from tests.core.methods_reference import HEIGHT, SEQ, WIDTH, close, photo_latent
 
 NEW_METHODS = ("flowedit", "flowalign", "sdedit", "dual")

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
+from core.api.requests import EditRequest
 from core.engine import Engine
-from core.methods.base import EditRequest
 from core.methods.flowedit import flowedit
 from tests.core.methods_reference import HEIGHT, SEQ, WIDTH, close, noise_draws, photo_latent, velocity
 

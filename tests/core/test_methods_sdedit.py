@@ -3,9 +3,9 @@
 import pytest
 import torch
 
+from core.api.requests import EditRequest
 from core.engine import Engine
-from core.latents import shared_noise
-from core.methods.base import EditRequest
+from core.flux.latents import shared_noise
 from core.methods.sdedit import sdedit
 from tests.core.methods_reference import HEIGHT, SEQ, WIDTH, close, photo_latent, velocity
 

@@ -5,9 +5,9 @@ import os
 import pytest
 import torch
 
-from core.errors import ModelLoadError, ParameterError
-from core.model_loading import ModelSpec, load_model
-from core.tiny_model import build_tiny_flux_pipeline
+from core.api.errors import ModelLoadError, ParameterError
+from core.model.loading import ModelSpec, load_model
+from core.model.tiny_flux import build_tiny_flux_pipeline
 
 
 def test_tiny_random_is_identical_in_every_build():
@@ -110,7 +110,7 @@ def test_offline_uncached_model_and_long_library_errors_stay_one_short_line(monk
 
 def test_demo_model_loads_its_t5_when_a_prompt_needs_it(tmp_path, monkeypatch, tiny_model):
     """`--model demo` defers T5 like any folder and loads it on the first prompt (it crashed instead)."""
-    import core.model_loading as model_loading
+    import core.model.loading as model_loading
 
     folder = tmp_path / "demo-model"
     tiny_model.pipeline.save_pretrained(folder)

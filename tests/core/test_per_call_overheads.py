@@ -11,13 +11,14 @@ import numpy as np
 import pytest
 import torch
 
+from core.api.requests import EditRequest
 from core.engine import Engine
-from core.latent_cache import DiskPromptCache, cached_engine
-from core.methods.base import EditRequest
-from core.model import FluxModel
-from core.model_loading import ModelSpec, load_model
-from core.prompts import PromptEncoder
-from core.stable_flow import edit_from_trajectory, edit_image, generate_edits
+from core.engine import build_engine
+from core.methods.stable_flow.editing import edit_from_trajectory, edit_image, generate_edits
+from core.model.flux_model import FluxModel
+from core.model.loading import ModelSpec, load_model
+from core.model.prompt_cache import DiskPromptCache
+from core.model.prompt_encoding import PromptEncoder
 from tests.helpers import gradient_photo
 
 SEQ = 16
@@ -74,15 +75,15 @@ def test_t5_is_not_loaded_when_every_prompt_is_cached(folder_model_spec, tiny_mo
                           width=32, params={"steps": 2}, max_sequence_length=SEQ, vital_layers=LAYERS)
     first = load_model(folder_model_spec)
     assert first.pipeline.text_encoder_2 is None  # deferred at load
-    expected = cached_engine(first).run(request)  # both prompts miss: T5 is loaded
+    expected = build_engine(first).run(request)  # both prompts miss: T5 is loaded
     assert first.pipeline.text_encoder_2 is not None
 
     again = load_model(folder_model_spec)  # a new process, in effect: the prompts are on disk
-    result = cached_engine(again).run(request)
+    result = build_engine(again).run(request)
     assert again.pipeline.text_encoder_2 is None and again.prompt_encoder.encoder_calls == 0
     assert np.array_equal(np.asarray(result.images[0]), np.asarray(expected.images[0]))
 
-    cached_engine(again).run(EditRequest(**{**request.__dict__, "target_prompts": ("a bird",)}))
+    build_engine(again).run(EditRequest(**{**request.__dict__, "target_prompts": ("a bird",)}))
     assert again.pipeline.text_encoder_2 is not None  # a new prompt loads it
     reference = dict(tiny_model.pipeline.text_encoder_2.named_parameters())
     for name, parameter in again.pipeline.text_encoder_2.named_parameters():
@@ -92,7 +93,7 @@ def test_t5_is_not_loaded_when_every_prompt_is_cached(folder_model_spec, tiny_mo
 def test_a_missing_t5_folder_is_one_clear_line_at_the_first_new_prompt(folder_model_spec, tmp_path):
     import shutil
 
-    from core.errors import ModelLoadError
+    from core.api.errors import ModelLoadError
 
     model = load_model(folder_model_spec)
     shutil.rmtree(tmp_path / "flux-folder" / "text_encoder_2")
@@ -149,7 +150,7 @@ def test_a_re_edit_with_the_known_picture_decodes_only_the_edits(fresh_model, me
 
 
 def test_a_source_picture_without_a_known_result_is_refused(fresh_model):
-    from core.errors import ParameterError
+    from core.api.errors import ParameterError
 
     photo = gradient_photo(32, 32)
     with pytest.raises(ParameterError, match="source picture"):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from core.image_files import read_recipe
-from core.preview_mode import preview_request
+from core.methods.preview_mode import preview_request
 from core.session.export import export_node
 from core.session.project_file import ProjectFileError, load_project
 from core.session.session_editing import EditSession
+from core.storage.png_files import read_recipe
 from tests.core.session_helpers import engine, photo_file, rewrite_manifest  # noqa: F401 (fixtures)
 
 FULL = {"params": {"steps": 16}, "max_sequence_length": 256}

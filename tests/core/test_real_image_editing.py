@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-from core.latents import encode_image
-from core.stable_flow import edit_from_trajectory, edit_image, generate_edits, invert
-from core.errors import ParameterError
+from core.api.errors import ParameterError
+from core.flux.latents import encode_image
+from core.methods.stable_flow.editing import edit_from_trajectory, edit_image, generate_edits, invert
 from tests.helpers import gradient_photo
 
 SEQ = 24

@@ -2,8 +2,8 @@
 
 import pytest
 
-from core.errors import ParameterError
-from core.methods.base import EditResult
+from core.api.errors import ParameterError
+from core.api.requests import EditResult
 from core.session.session_editing import EditSession
 from tests.core.session_helpers import SEQ, STEPS, engine, photo_file, same_pixels  # noqa: F401 (fixtures)
 
@@ -84,7 +84,7 @@ def test_another_source_prompt_starts_from_the_image(engine, photo_file):
 
 
 def test_deleted_results_cannot_be_edited_and_unknown_ids_are_refused(engine, photo_file):
-    from core.session.tree import DeleteBranch
+    from core.session.operations import DeleteBranch
 
     session = EditSession()
     root = session.open_photo(photo_file, "a photo")

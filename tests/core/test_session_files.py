@@ -8,12 +8,12 @@ import psutil
 import pytest
 from PIL import Image
 
-from core.image_files import read_recipe
 from core.session.autosave import Autosave, find_autosave, restore_autosave
 from core.session.export import export_node, read_export_recipe
+from core.session.operations import DeleteBranch, SetCurrent
 from core.session.project_file import ProjectFileError, load_project
 from core.session.session_editing import EditSession
-from core.session.tree import DeleteBranch, SetCurrent
+from core.storage.png_files import read_recipe
 from tests.core.session_helpers import (  # noqa: F401 (fixtures)
     SEQ, STEPS, assert_trees_equal, engine, photo_file, rewrite_manifest, same_pixels,
 )

@@ -6,12 +6,13 @@ import sys
 
 import torch
 
-import core.session.trajectory_store as store_module
+from core.api.trajectory import Trajectory
 from core.session.autosave import Autosave, restore_autosave
+from core.session.operations import SetCurrent
 from core.session.session_editing import EditSession
-from core.session.tree import EditTree, SetCurrent
 from core.session.trajectory_store import TrajectoryStore, scratch_root, sweep_abandoned_scratch
-from core.trajectory import Trajectory
+from core.session.tree import EditTree
+import core.session.trajectory_store as store_module
 from tests.core.session_helpers import (  # noqa: F401 (fixtures)
     SEQ, STEPS, assert_trees_equal, engine, photo_file,
 )
@@ -39,6 +40,24 @@ def test_store_holds_at_most_its_limit_and_gives_back_what_it_spilled():
     assert folder.is_dir()
     store.clear()
     assert not folder.exists() and "n0" not in store
+
+
+def test_a_spilled_trajectorys_prompt_and_steps_are_known_without_reading_it_back(monkeypatch):
+    """The editor asks on the UI thread how the next edit starts; that never reads a spilled file."""
+    store = TrajectoryStore(in_memory=1)
+    store["a"], store["b"] = _trajectory(1), _trajectory(2)
+    assert "a" in store._spilled
+
+    def no_read(node_id):
+        raise AssertionError("a spilled trajectory was read back")
+
+    monkeypatch.setattr(store, "encoded", no_read)
+    assert store.summary("a") == ("p1", 4) and store.summary("b") == ("p2", 4)
+    assert store.summary("absent") is None
+    store.add_encoded("c", store_module.trajectory_to_bytes(_trajectory(3)), _trajectory(3))
+    assert store.summary("c") == ("p3", 4)
+    store.clear()
+    assert store.summary("a") is None
 
 
 def test_a_damaged_spilled_file_makes_the_node_an_ordinary_image():

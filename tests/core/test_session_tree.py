@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.errors import ParameterError
+from core.api.errors import ParameterError
 from core.session.history import SessionHistory
-from core.session.tree import AddNodes, DeleteBranch, EditNode, EditTree, SetCurrent
 from core.session.node import new_node_id
+from core.session.operations import AddNodes, DeleteBranch, SetCurrent
+from core.session.tree import EditNode, EditTree
 
 
 def _image(value: int) -> Image.Image:

@@ -3,10 +3,10 @@
 import pytest
 import torch
 
-from core.errors import ParameterError
-from core.speed_options import apply_speed_options, parse_speed_config
-from core.stable_flow import generate_edits
-from core.tiny_model import FLUX_DEV_SIZE, build_random_flux_pipeline
+from core.api.errors import ParameterError
+from core.methods.stable_flow.editing import generate_edits
+from core.model.speed_options import apply_speed_options, parse_speed_config
+from core.model.tiny_flux import FLUX_DEV_SIZE, build_random_flux_pipeline
 
 
 def _edit(model):
@@ -43,7 +43,7 @@ def test_flux_dev_random_has_the_full_flux_dev_architecture():
 
 
 def test_user_choices_compose_a_configuration():
-    from core.speed_options import speed_config
+    from core.model.speed_options import speed_config
 
     assert speed_config() == "eager"
     assert speed_config(True) == "compile"
@@ -52,7 +52,7 @@ def test_user_choices_compose_a_configuration():
 
 
 def test_the_compile_watch_announces_each_new_input_shape_once():
-    from core.speed_options import CompileWatch
+    from core.model.speed_options import CompileWatch
 
     layer = torch.nn.Linear(4, 4)
     watch = CompileWatch()

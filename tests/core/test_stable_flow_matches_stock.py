@@ -3,8 +3,8 @@
 import numpy as np
 import torch
 
-from core.latents import shared_noise
-from core.stable_flow import generate_edits
+from core.flux.latents import shared_noise
+from core.methods.stable_flow.editing import generate_edits
 
 PROMPTS = ["a photo of a dog on a street", "a photo of a cat on a street", "a photo of a dog wearing a hat"]
 SIZE = 64
@@ -57,7 +57,7 @@ def test_every_row_starts_from_one_seeded_cpu_noise(tiny_model):
 
 
 def test_prompts_are_encoded_once_per_distinct_prompt(tiny_model):
-    from core.model import FluxModel
+    from core.model.flux_model import FluxModel
 
     fresh = FluxModel(tiny_model.pipeline, "tiny-random", tiny_model.device, tiny_model.dtype)
     generate_edits(fresh, ["a red car", "a blue car", "a blue car"], height=SIZE, width=SIZE, seed=0,
@@ -80,7 +80,7 @@ def _stock_decode(model, packed, height, width):
 
 
 def test_vae_encode_and_decode_match_diffusers(tiny_model):
-    from core.latents import decode_latents, encode_image
+    from core.flux.latents import decode_latents, encode_image
     from tests.helpers import gradient_photo
 
     pipeline, height, width = tiny_model.pipeline, 48, 64

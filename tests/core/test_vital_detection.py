@@ -8,12 +8,12 @@ import pytest
 import torch
 from PIL import Image
 
-from core.block_bypass import bypassed_block
-from core.errors import Cancelled, ParameterError
-from core.latents import shared_noise
-from core.progress import CancelToken, JobControl
-from core.similarity import cosine_similarities, load_metric_model
-from core.vital_detection import DetectionSettings, detect_vital_layers
+from core.api.errors import Cancelled, ParameterError
+from core.api.progress import CancelToken, JobControl
+from core.flux.latents import shared_noise
+from core.vital.bypass import bypassed_block
+from core.vital.detection import DetectionSettings, detect_vital_layers
+from core.vital.similarity import cosine_similarities, load_metric_model
 
 SETTINGS = DetectionSettings(
     prompts=("a red apple on a table", "a dog in a park", "a boat on a lake"), seed=5, steps=2, height=48, width=48,

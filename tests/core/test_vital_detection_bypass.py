@@ -5,9 +5,9 @@ import copy
 import pytest
 import torch
 
-from core.block_bypass import bypassed_block
-from core.errors import ParameterError
-from core.model import FluxModel
+from core.api.errors import ParameterError
+from core.model.flux_model import FluxModel
+from core.vital.bypass import bypassed_block
 
 HEIGHT = WIDTH = 48
 

@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
+from core.api.errors import ParameterError
+from core.api.requests import EditRequest
 from core.engine import Engine
-from core.errors import ParameterError
-from core.methods.base import EditRequest
-from core.vital_layers import BlockLayout, shipped_vital_layers, vital_layers_for
-from core.vital_registry import register_vital_layers, registered_set, registry_path
+from core.model.vital_layers import BlockLayout, shipped_vital_layers, vital_layers_for
+from core.model.vital_registry import register_vital_layers, registered_set, registry_path
 
 TINY = BlockLayout(2, 4)
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from core.errors import ParameterError
-from core.vital_chart import (
+from core.api.errors import ParameterError
+from core.vital.chart import (
     DOUBLE_CHOSEN_COLOUR,
     DOUBLE_COLOUR,
     SINGLE_CHOSEN_COLOUR,
@@ -11,9 +11,9 @@ from core.vital_chart import (
     ChartGeometry,
     draw_similarity_chart,
 )
-from core.vital_detection import default_prompts_file, read_prompts_file
-from core.vital_layers import BlockLayout
-from core.vital_scores import LayerScores, check_selection, choose_layers
+from core.model.vital_layers import BlockLayout
+from core.vital.detection import default_prompts_file, read_prompts_file
+from core.vital.scores import LayerScores, check_selection, choose_layers
 
 
 def test_vitality_ranking_and_chosen_set_follow_known_similarities():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Qt, Slot
 
 from core.batch.report import REPORT_NAME, read_report
-from core.image_files import read_recipe
+from core.storage.png_files import read_recipe
 from tests.core.batch_helpers import photo_folder
 from tests.gui.helpers import EDIT_TIMEOUT_MS, edit, open_photo
 

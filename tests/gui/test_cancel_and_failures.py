@@ -9,7 +9,7 @@ import torch
 from PySide6.QtCore import Qt
 
 from core.engine import Engine
-from core.model import FluxModel
+from core.model.flux_model import FluxModel
 from gui.engine_host import EngineHost
 from gui.error_messages import OUT_OF_MEMORY
 from gui.jobs import LoadModelJob, ModelChoice

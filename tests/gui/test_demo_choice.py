@@ -3,7 +3,7 @@ how to get them), and choosing a model sets the edit panel to its size and text 
 
 import pytest
 
-import core.demo_model.shipped as shipped
+import core.model.demo_weights as shipped
 from gui.edit_panel import EditPanel
 from gui.model_setup_dialog import ModelSetupDialog
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.paths import HOME_ENV
+from core.storage.paths import HOME_ENV
 from gui.settings import TINY_MODEL, AppSettings
 from tests.gui.full_disk import FullDisk
 from tests.gui.helpers import close_window, edit, export, open_photo, open_window, save_project

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-import core.memory_auto
-from core.memory_auto import CardMemory
+from core.model.memory_auto import CardMemory
+import core.model.memory_auto
 from gui.error_messages import OUT_OF_MEMORY
 from gui.settings import TINY_MODEL, AppSettings
 from gui.settings_dialog import SettingsDialog
@@ -43,7 +43,7 @@ def test_status_bar_names_the_chosen_mode_on_the_cpu(qtbot, window, tmp_path):
 
 
 def test_a_24_gb_card_gets_fp8_weights_and_the_status_bar_says_why(qtbot, tmp_path, monkeypatch):
-    monkeypatch.setattr(core.memory_auto, "card_memory", lambda device: CardMemory(23.3, 24.0))
+    monkeypatch.setattr(core.model.memory_auto, "card_memory", lambda device: CardMemory(23.3, 24.0))
     window, choices = _recording_window(qtbot)
     try:
         open_photo(window, tmp_path)
@@ -78,7 +78,7 @@ def test_out_of_memory_drops_one_mode_retries_once_and_keeps_it(qtbot, tmp_path,
 
 
 def test_an_unknown_memory_mode_from_a_settings_file_is_one_clear_line():
-    from core.errors import ParameterError
+    from core.api.errors import ParameterError
     from gui.jobs import ModelChoice
 
     with pytest.raises(ParameterError, match="unknown memory mode 'turbo' in the settings: choose one in Settings"):

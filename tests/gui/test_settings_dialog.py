@@ -43,7 +43,7 @@ def test_dialog_shows_expected_peak_memory_and_keeps_the_re_edit_budget(qtbot, w
     bf16 = dialog.peak_memory.text()
     dialog.weights.setCurrentIndex(dialog.weights.findData("fp8"))
     fp8 = dialog.peak_memory.text()
-    assert "31.4 GB" in bf16 and "20.4 GB" in fp8  # FLUX.1-dev at 1024x1024, from core.memory_estimate
+    assert "31.4 GB" in bf16 and "20.4 GB" in fp8  # FLUX.1-dev at 1024x1024, from core.model.memory_estimate
     dialog.kv_cache.setValue(3)
     dialog.apply_to(window.settings)
     save_settings(window.settings)
@@ -51,17 +51,20 @@ def test_dialog_shows_expected_peak_memory_and_keeps_the_re_edit_budget(qtbot, w
     assert window.controller.model_choice().kv_cache_gb == 3.0
 
 
-def test_re_edit_budget_reaches_the_loaded_model():
-    from gui.jobs import ModelChoice
-    from gui.worker import load_flux_model
+def test_re_edit_budget_reaches_the_engine(tmp_path):
+    from gui.jobs import CacheChoice, ModelChoice
+    from gui.worker import EngineWorker
 
-    with_budget = load_flux_model(ModelChoice("tiny-random", device="cpu", kv_cache_gb=1.0))
-    assert with_budget.source_kv_store.host_budget == 1024**3
-    assert load_flux_model(ModelChoice("tiny-random", device="cpu")).source_kv_store is None
+    worker = EngineWorker()
+    cache = CacheChoice(tmp_path, 1 << 20)
+    worker._ensure_model(1, ModelChoice("tiny-random", device="cpu", kv_cache_gb=1.0))
+    assert worker._engine_for(cache).source_kv_store.host_budget == 1024**3
+    worker._ensure_model(2, ModelChoice("tiny-random", device="cpu"))
+    assert worker._engine_for(cache).source_kv_store is None
 
 
 def test_speed_settings_are_saved_reach_the_model_and_a_bad_backend_is_one_line(qtbot, window):
-    from core.errors import ParameterError
+    from core.api.errors import ParameterError
     from gui.jobs import ModelChoice
     from gui.worker import load_flux_model
 
@@ -85,7 +88,7 @@ def test_speed_settings_are_saved_reach_the_model_and_a_bad_backend_is_one_line(
         with pytest.raises(ParameterError, match="attention backend 'no-such' is not available"):
             load_flux_model(ModelChoice("tiny-random", device="cpu", speed="attn=no-such"))
     finally:
-        from core.speed_options import apply_speed_options
+        from core.model.speed_options import apply_speed_options
 
         apply_speed_options(model, "eager")
 
@@ -102,8 +105,8 @@ def test_a_cpu_only_machine_is_offered_only_what_it_has(qtbot, window, monkeypat
     assert not dialog.memory_mode.isEnabled() and not dialog.weights.isEnabled()
     assert "No GPU" in dialog.peak_memory.text() and "GB" not in dialog.peak_memory.text()
 
-    from core.devices import resolve_device
-    from core.errors import ParameterError
+    from core.api.errors import ParameterError
+    from core.model.devices import resolve_device
 
     try:
         resolve_device("cuda")

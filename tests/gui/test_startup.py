@@ -12,9 +12,9 @@ import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
-from core.paths import HOME_ENV
 from core.session.autosave import OWNER, Autosave
 from core.session.session_editing import EditSession
+from core.storage.paths import HOME_ENV
 from gui.controller import NO_MODEL
 from gui.self_test import sample_photo
 from gui.settings import TINY_MODEL, AppSettings, load_settings, settings_path

@@ -1,0 +1,1 @@
+"""The vocabulary every room shares: requests, results, progress, cancellation, trajectories, user errors."""

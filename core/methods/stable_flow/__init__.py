@@ -1,0 +1,1 @@
+"""Stable Flow: vital-layer injection, latent-nudged inversion, the source K/V store, the method."""

@@ -1,0 +1,1 @@
+"""Validation rules and defaults, importable without torch: sizes, prompts, method parameters."""

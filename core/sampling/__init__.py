@@ -1,0 +1,1 @@
+"""The one sampling loop (with hooks) and decoding latents to images."""

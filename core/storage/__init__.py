@@ -1,0 +1,1 @@
+"""Files on disk: atomic writes, app folders, untrusted input, PNGs, caches and their keys."""

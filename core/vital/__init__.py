@@ -1,0 +1,1 @@
+"""Detecting a model's vital layers: bypass each block, score the change, report and chart."""
