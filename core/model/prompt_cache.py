@@ -35,23 +35,21 @@ class DiskPromptCache:
 
     def get(self, prompt: str, max_sequence_length: int) -> Optional[PromptEmbedding]:
         """The stored embedding, or None (an entry for another prompt or shape is deleted)."""
-        key = self._key(prompt, max_sequence_length)
-        entry = self.files.read(key)
-        if entry is None:
-            return None
-        data, info = entry
-        try:
-            tensors = load_tensors(data)
-            embedding = PromptEmbedding(tokens=tensors["tokens"], pooled=tensors["pooled"])
-        except (SafetensorError, KeyError, ValueError) as error:
-            return self.files.discard_damaged(key, f"its tensors cannot be read ({type(error).__name__})")
-        if [list(embedding.tokens.shape), list(embedding.pooled.shape)] != info.get("shapes") or \
-                info.get("prompt") != prompt or info.get("max_sequence_length") != max_sequence_length:
-            return self.files.discard_damaged(key, "its metadata disagrees with the prompt asked for")
-        if embedding.tokens.shape[:2] != (1, max_sequence_length) or not all(
-                bool(torch.isfinite(t).all()) for t in (embedding.tokens, embedding.pooled)):
-            return self.files.discard_damaged(key, "its embeddings have the wrong length or are not finite")
-        return embedding
+        def decode(data: bytes, info: dict) -> PromptEmbedding:
+            try:
+                tensors = load_tensors(data)
+                embedding = PromptEmbedding(tokens=tensors["tokens"], pooled=tensors["pooled"])
+            except (SafetensorError, KeyError, ValueError) as error:
+                raise ValueError(f"its tensors cannot be read ({type(error).__name__})") from None
+            if [list(embedding.tokens.shape), list(embedding.pooled.shape)] != info.get("shapes") or \
+                    info.get("prompt") != prompt or info.get("max_sequence_length") != max_sequence_length:
+                raise ValueError("its metadata disagrees with the prompt asked for")
+            if embedding.tokens.shape[:2] != (1, max_sequence_length) or not all(
+                    bool(torch.isfinite(t).all()) for t in (embedding.tokens, embedding.pooled)):
+                raise ValueError("its embeddings have the wrong length or are not finite")
+            return embedding
+
+        return self.files.read_checked(self._key(prompt, max_sequence_length), decode)
 
     def put(self, prompt: str, max_sequence_length: int, embedding: PromptEmbedding) -> None:
         """Store an embedding."""

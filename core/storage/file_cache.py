@@ -16,7 +16,7 @@ import os
 import re
 import time
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional, TypeVar
 
 from core.storage.atomic import atomic_write_bytes, atomic_write_text
 from core.storage.cache_concurrency import READ_ATTEMPTS, claim_key, info_rewritten, lock_path
@@ -28,6 +28,7 @@ _DATA = ".safetensors"
 _INFO = ".json"
 _KEY = re.compile(r"[0-9a-f]{16,128}")
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class FileCache:
@@ -86,6 +87,17 @@ class FileCache:
         if len(data) != info.get("bytes") or hashlib.sha256(data).hexdigest() != info.get("sha256"):
             return None, "its data does not match its checksum"
         return (data, info), None
+
+    def read_checked(self, key: str, decode: Callable[[bytes, dict], T]) -> Optional[T]:
+        """The entry as ``decode(data, info)`` makes it, or None on a miss. When ``decode`` raises
+        ValueError (its message says why the entry is unusable), the entry is deleted: a miss."""
+        entry = self.read(key)
+        if entry is None:
+            return None
+        try:
+            return decode(*entry)
+        except ValueError as error:
+            return self.discard_damaged(key, str(error))
 
     def discard_damaged(self, key: str, reason: str = "it is damaged") -> None:
         """Delete an entry that cannot be used (``reason`` says why); it counts as a miss, not a hit."""

@@ -28,22 +28,18 @@ class DiskLatentCache:
         An entry that is damaged, whose metadata disagrees with its tensors, or that does not
         fit ``expected`` (prompt, size, steps, shape, dtype, finite values) is deleted.
         """
-        entry = self.files.read(key)
-        if entry is None:
-            return None
-        data, info = entry
-        try:
+        def decode(data: bytes, info: dict) -> Trajectory:
             trajectory = trajectory_from_bytes(data)
-        except ValueError as error:
-            return self.files.discard_damaged(key, str(error))
-        stored = [list(trajectory.latents.shape), str(trajectory.latents.dtype), trajectory.prompt,
-                  trajectory.height, trajectory.width]
-        if stored != [info.get(name) for name in ("shape", "dtype", "prompt", "height", "width")]:
-            return self.files.discard_damaged(key, "its metadata disagrees with its tensors")
-        reason = expected.mismatch(trajectory) if expected is not None else None
-        if reason is not None:
-            return self.files.discard_damaged(key, reason)
-        return trajectory
+            stored = [list(trajectory.latents.shape), str(trajectory.latents.dtype), trajectory.prompt,
+                      trajectory.height, trajectory.width]
+            if stored != [info.get(name) for name in ("shape", "dtype", "prompt", "height", "width")]:
+                raise ValueError("its metadata disagrees with its tensors")
+            reason = expected.mismatch(trajectory) if expected is not None else None
+            if reason is not None:
+                raise ValueError(reason)
+            return trajectory
+
+        return self.files.read_checked(key, decode)
 
     def put(self, key: str, trajectory: Trajectory) -> None:
         """Store ``trajectory`` under ``key`` (skipped when it alone exceeds the cap; a
