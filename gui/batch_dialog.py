@@ -9,16 +9,16 @@ When it ends the results are shown as a gallery.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Optional
+from typing import Optional
 
-from PySide6.QtCore import QObject, QSize, Qt, Signal, Slot
+from PySide6.QtCore import QSize, Qt, Slot
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
                                QListView, QListWidget, QListWidgetItem, QPushButton, QTreeWidget, QTreeWidgetItem,
                                QVBoxLayout, QWidget)
 
 from gui.error_messages import describe_error
-from gui.jobs import CacheChoice, EngineTaskJob
+from gui.jobs import BatchJob, CacheChoice
 
 THUMBNAIL = 96
 DESCRIBE_CHAIN, DESCRIBE_TEMPLATE, DESCRIBE_FILE, DESCRIBE_AUTO = range(4)
@@ -26,12 +26,6 @@ DESCRIBE_CHOICES = ("The chain's description, for every photo", "A template ({st
                     "A descriptions file (CSV or JSON)", "Written by the captioning model")
 STATUS_TEXT = {"waiting": "waiting", "running": "editing…", "done": "done", "failed": "failed",
                "cancelled": "cancelled"}
-
-
-class PhotoRelay(QObject):
-    """Carries per-photo updates from the worker thread to the dialog (a queued connection)."""
-
-    photo = Signal(int, object)  # index in the batch, core.batch.report.PhotoResult
 
 
 class BatchDialog(QDialog):
@@ -46,8 +40,6 @@ class BatchDialog(QDialog):
         self._tree = controller.tree  # this chain, even if another photo is opened meanwhile
         self.job_id: Optional[int] = None
         self.report = None
-        self._relay = PhotoRelay(self)
-        self._relay.photo.connect(self._on_photo)
 
         self.folder = QLineEdit(self)
         self.folder.setPlaceholderText("the folder of photos")
@@ -106,6 +98,7 @@ class BatchDialog(QDialog):
 
         host = controller.host
         host.finished.connect(self._on_finished)
+        host.batch_photo.connect(self._on_photo)
         host.failed.connect(self._on_failed)
         host.cancelled.connect(self._on_cancelled)
 
@@ -167,23 +160,10 @@ class BatchDialog(QDialog):
             self.photo_list.addTopLevelItem(QTreeWidgetItem([photo.name, STATUS_TEXT["waiting"]]))
         self.gallery.hide()
         self.photo_list.show()
-        relay, caption_model = self._relay, self.controller.settings.caption_model
-
-        def task(engine, control) -> Any:  # on the worker thread
-            from core.batch.report import REPORT_NAME
-            from core.batch.runner import BatchRunner
-
-            if sources.needs_captioner:
-                from core.model.captioning import shared_captioner
-
-                sources.captioner = shared_captioner(caption_model, engine.model.device, offline=True)
-            runner = BatchRunner(engine, recipe, sources, output, speed=choice.speed)
-            return runner.run(photos, output / REPORT_NAME, bases=bases, control=control, on_photo=relay.photo.emit)
-
         s = self.controller.settings
         host = self.controller.host
-        job = EngineTaskJob(host.new_job_id(), choice, CacheChoice(s.cache_root(), max(1, int(s.cache_size_gb * 1e9))),
-                            host.new_cancel_token(), task)
+        job = BatchJob(host.new_job_id(), choice, CacheChoice(s.cache_root(), max(1, int(s.cache_size_gb * 1e9))),
+                       host.new_cancel_token(), recipe, sources, tuple(photos), bases, output, s.caption_model)
         self.job_id = host.submit(job)
         self._output = output
         self.start_button.setEnabled(False)
@@ -197,8 +177,10 @@ class BatchDialog(QDialog):
             self.controller.host.cancel(self.job_id)
             self.summary.setText("Cancelling…")
 
-    @Slot(int, object)
-    def _on_photo(self, index: int, result) -> None:
+    @Slot(int, int, object)
+    def _on_photo(self, job_id: int, index: int, result) -> None:
+        if job_id != self.job_id:
+            return
         item = self.photo_list.topLevelItem(index)
         if item is None:
             return

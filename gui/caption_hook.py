@@ -12,7 +12,7 @@ from typing import Optional
 
 from PySide6.QtCore import QObject, Slot
 
-from gui.jobs import CacheChoice, EngineTaskJob
+from gui.jobs import CacheChoice, CaptionJob
 
 
 class CaptionHook(QObject):
@@ -51,18 +51,10 @@ class CaptionHook(QObject):
             return None
         if self.job_id is not None:
             self.controller.host.forget(self.job_id)
-        image = tree.image(tree.current_id)
-        model_id = self.controller.settings.caption_model
-
-        def task(engine, control) -> str:  # on the worker thread
-            from core.model.captioning import shared_captioner
-
-            return shared_captioner(model_id, engine.model.device, offline=True)(image)
-
         s = self.controller.settings
         host = self.controller.host
-        job = EngineTaskJob(host.new_job_id(), choice, CacheChoice(s.cache_root(), max(1, int(s.cache_size_gb * 1e9))),
-                            host.new_cancel_token(), task)
+        job = CaptionJob(host.new_job_id(), choice, CacheChoice(s.cache_root(), max(1, int(s.cache_size_gb * 1e9))),
+                         host.new_cancel_token(), tree.image(tree.current_id), s.caption_model)
         self.job_id, self._replace = host.submit(job), replace
         self.panel.show_caption_note("Describing the photo…")
         return self.job_id

@@ -35,6 +35,7 @@ class EngineHost(QObject):
     failed = Signal(int, str)
     cancelled = Signal(int)
     inversion_checked = Signal(int, str, QImage)  # job id, one-line summary, reconstruction
+    batch_photo = Signal(int, int, object)  # job id, index in the batch, core.batch.report.PhotoResult
     _submit = Signal(object)
 
     def __init__(self, model_loader: Optional[Callable[[ModelChoice], Any]] = None,
@@ -63,6 +64,7 @@ class EngineHost(QObject):
         worker.failed.connect(self._on_failed)
         worker.cancelled.connect(self._on_cancelled)
         worker.inversion_checked.connect(self._on_inversion_checked)
+        worker.batch_photo.connect(self._on_batch_photo)
 
     # -- lifecycle -----------------------------------------------------------------------
     def start(self) -> None:
@@ -128,6 +130,11 @@ class EngineHost(QObject):
     @Slot(object)
     def _on_token_counter(self, counter: object) -> None:
         self.token_counter.emit(counter)
+
+    @Slot(int, int, object)
+    def _on_batch_photo(self, job_id: int, index: int, result: object) -> None:
+        if job_id in self._live:
+            self.batch_photo.emit(job_id, index, result)
 
     @Slot(int, str, int, int)
     def _on_progress(self, job_id: int, phase: str, step: int, total: int) -> None:

@@ -7,10 +7,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import TYPE_CHECKING, Mapping, Optional
 
 if TYPE_CHECKING:
+    from PIL import Image
+
     from core.api.progress import CancelToken
+    from core.batch.recipe import BatchRecipe
+    from core.batch.source_prompts import SourcePrompts
     from core.api.requests import EditRequest
     from gui.edit_results import ResultPlan
 
@@ -64,18 +68,36 @@ class EditJob:
 
 
 @dataclass(frozen=True)
-class EngineTaskJob:
-    """Run ``task(engine, control)`` on the worker with the model loaded (a batch, a caption).
+class CaptionJob:
+    """Describe ``image`` with the captioning model ``caption_model`` (offline); the payload is the text."""
 
-    ``control`` carries ``cancel`` (no step progress: a task reports its own units of work);
-    the task's return value is the job's payload.
+    id: int
+    model: ModelChoice
+    cache: CacheChoice
+    cancel: "CancelToken"
+    image: "Image.Image"
+    caption_model: str
+
+
+@dataclass(frozen=True)
+class BatchJob:
+    """Apply ``recipe`` to ``photos`` into ``output`` (core.batch.runner); the payload is the report.
+
+    Each finished photo is reported as the worker's ``batch_photo`` (job id, index, PhotoResult).
+    ``sources`` says how each photo is described; when it asks for the captioning model, the
+    worker lends a copy of it ``caption_model``.
     """
 
     id: int
     model: ModelChoice
     cache: CacheChoice
     cancel: "CancelToken"
-    task: Callable[[Any, Any], Any] = field(compare=False)
+    recipe: "BatchRecipe"
+    sources: "SourcePrompts"
+    photos: tuple[Path, ...]
+    bases: Mapping[Path, str]
+    output: Path
+    caption_model: str
 
 
-Job = LoadModelJob | EditJob | EngineTaskJob
+Job = LoadModelJob | EditJob | CaptionJob | BatchJob

@@ -22,7 +22,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QImage
 
 from gui.error_messages import describe_error, is_out_of_memory
-from gui.jobs import CacheChoice, EditJob, EngineTaskJob, LoadModelJob, ModelChoice
+from gui.jobs import BatchJob, CacheChoice, CaptionJob, EditJob, LoadModelJob, ModelChoice
 from gui.preview import PreviewMaker, request_size
 
 log = logging.getLogger(__name__)
@@ -70,6 +70,7 @@ class EngineWorker(QObject):
     failed = Signal(int, str)  # job id, one-line message
     cancelled = Signal(int)
     inversion_checked = Signal(int, str, QImage)  # job id, one-line summary, reconstruction (null if none)
+    batch_photo = Signal(int, int, object)  # job id, index in the batch, core.batch.report.PhotoResult
 
     def __init__(self, model_loader: Callable[[ModelChoice], Any] = load_flux_model) -> None:
         super().__init__()
@@ -103,8 +104,10 @@ class EngineWorker(QObject):
                 self.finished.emit(job.id, self._ensure_model(job.id, job.model))
             elif isinstance(job, EditJob):
                 self.finished.emit(job.id, self._run_edit(job))
-            elif isinstance(job, EngineTaskJob):
-                self.finished.emit(job.id, self._run_task(job))
+            elif isinstance(job, CaptionJob):
+                self.finished.emit(job.id, self._run_caption(job))
+            elif isinstance(job, BatchJob):
+                self.finished.emit(job.id, self._run_batch(job))
             else:
                 raise TypeError(f"unknown job {type(job).__name__}")
         except Cancelled:
@@ -255,12 +258,35 @@ class EngineWorker(QObject):
                                 max_sequence_length=request.max_sequence_length, control=control)
         return check.summary(), to_qimage(check.reconstruction)
 
-    def _run_task(self, job: EngineTaskJob) -> Any:
-        from core.api.progress import JobControl
-
-        job.cancel.raise_if_cancelled()
+    def _engine_with_model(self, job: CaptionJob | BatchJob):
+        job.cancel.raise_if_cancelled()  # cancelled while it waited in the queue
         self._ensure_model(job.id, job.model)
-        return job.task(self._engine_for(job.cache), JobControl(cancel=job.cancel))
+        return self._engine_for(job.cache)
+
+    def _run_caption(self, job: CaptionJob) -> str:
+        from core.model.captioning import shared_captioner
+
+        engine = self._engine_with_model(job)
+        return shared_captioner(job.caption_model, engine.model.device, offline=True)(job.image)
+
+    def _run_batch(self, job: BatchJob) -> Any:
+        """Edit the batch's photos; each finished photo is reported as it ends (``batch_photo``)."""
+        import copy
+
+        from core.api.progress import JobControl
+        from core.batch.report import REPORT_NAME
+        from core.batch.runner import BatchRunner
+
+        engine = self._engine_with_model(job)
+        sources = copy.copy(job.sources)  # the job stays as it was submitted
+        if sources.needs_captioner:
+            from core.model.captioning import shared_captioner
+
+            sources.captioner = shared_captioner(job.caption_model, engine.model.device, offline=True)
+        runner = BatchRunner(engine, job.recipe, sources, job.output, speed=job.model.speed)
+        return runner.run(list(job.photos), job.output / REPORT_NAME, bases=dict(job.bases),
+                          control=JobControl(cancel=job.cancel),
+                          on_photo=lambda index, result: self.batch_photo.emit(job.id, index, result))
 
     def _free_memory(self) -> None:
         gc.collect()

@@ -19,8 +19,8 @@ class CancelAfterFirst(QObject):
         super().__init__(dialog)
         self.qtbot, self.dialog = qtbot, dialog
 
-    @Slot(int, object)
-    def on_photo(self, index: int, result) -> None:
+    @Slot(int, int, object)
+    def on_photo(self, job_id: int, index: int, result) -> None:
         if index == 0 and result.status == "done":
             self.qtbot.mouseClick(self.dialog.cancel_button, Qt.MouseButton.LeftButton)
 
@@ -46,10 +46,10 @@ def test_apply_a_chain_to_a_folder_cancel_and_resume(qtbot, window, tmp_path):
 
     # Start, and cancel as soon as the first photo is done (on the UI thread, like a user's click).
     canceller = CancelAfterFirst(qtbot, dialog)
-    dialog._relay.photo.connect(canceller.on_photo)
+    window.controller.host.batch_photo.connect(canceller.on_photo)
     with qtbot.waitSignal(window.controller.host.cancelled, timeout=BATCH_TIMEOUT_MS):
         qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
-    dialog._relay.photo.disconnect(canceller.on_photo)
+    window.controller.host.batch_photo.disconnect(canceller.on_photo)
     statuses = _statuses(dialog)
     assert statuses[0] == "done" and "done" not in statuses[1:], statuses
     assert dialog.start_button.text() == "Resume" and "Cancelled: 1 of 3 photos done" in dialog.summary.text()
