@@ -163,7 +163,7 @@ class BatchDialog(QDialog):
         s = self.controller.settings
         host = self.controller.host
         job = BatchJob(host.new_job_id(), choice, CacheChoice(s.cache_root(), max(1, int(s.cache_size_gb * 1e9))),
-                       host.new_cancel_token(), recipe, sources, tuple(photos), bases, output, s.caption_model)
+                       host.new_cancel_token(), recipe, sources, tuple(photos), bases, output)
         self.job_id = host.submit(job)
         self._output = output
         self.start_button.setEnabled(False)

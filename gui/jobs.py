@@ -85,7 +85,7 @@ class BatchJob:
 
     Each finished photo is reported as the worker's ``batch_photo`` (job id, index, PhotoResult).
     ``sources`` says how each photo is described; when it asks for the captioning model, the
-    worker lends a copy of it ``caption_model``.
+    worker lends a copy of it the model named by its ``captioner_id``.
     """
 
     id: int
@@ -97,7 +97,6 @@ class BatchJob:
     photos: tuple[Path, ...]
     bases: Mapping[Path, str]
     output: Path
-    caption_model: str
 
 
 Job = LoadModelJob | EditJob | CaptionJob | BatchJob

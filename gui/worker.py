@@ -282,7 +282,7 @@ class EngineWorker(QObject):
         if sources.needs_captioner:
             from core.model.captioning import shared_captioner
 
-            sources.captioner = shared_captioner(job.caption_model, engine.model.device, offline=True)
+            sources.captioner = shared_captioner(sources.captioner_id, engine.model.device, offline=True)
         runner = BatchRunner(engine, job.recipe, sources, job.output, speed=job.model.speed)
         return runner.run(list(job.photos), job.output / REPORT_NAME, bases=dict(job.bases),
                           control=JobControl(cancel=job.cancel),
