@@ -114,10 +114,11 @@ def summarise(scores: list[dict]) -> dict:
     }
 
 
-def _score(edit, source, edited) -> dict:
-    from core.demo_world.metrics import score_edit
+def _score(edit, source, edited, generated: bool = False) -> dict:
+    """One edit's figures; a generated source is scored where it draws its objects (metrics.score_generated)."""
+    from core.demo_world.metrics import score_edit, score_generated
 
-    score = score_edit(edit, source, edited)
+    score = (score_generated if generated else score_edit)(edit, source, edited)
     return {"kind": edit.kind, "adherent": score.adherent, "kept_mae": score.kept_mae,
             "kept_psnr": min(PSNR_CAP, score.kept_psnr)}
 
@@ -197,7 +198,7 @@ def run_generated(engine, layers, start: int, count: int, steps: int) -> dict:
         for row in ROWS:
             edited = first.images[0] if row.layers == "vital" else run_row(
                 engine, row, edit, layers, source=first.source_trajectory, steps=steps, seed=number)
-            scores[row.label].append(_score(edit, first.source_image, edited))
+            scores[row.label].append(_score(edit, first.source_image, edited, generated=True))
         print(f"generated {number + 1}/{start + count} ({time.perf_counter() - started:.0f} s)", flush=True)
     return {"scores": scores}
 

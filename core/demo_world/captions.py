@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core.demo_world.scenes import COLOURS, POSITIONS, SHAPES, SIZES, Scene, SceneObject
 
-GRAMMAR_WORDS = ("a", "the", "on", "in", "and", "background") + SHAPES + tuple(COLOURS) + tuple(SIZES) + tuple(POSITIONS)
+GRAMMAR_WORDS = ("a", "an", "the", "on", "in", "and", "background") + SHAPES + tuple(COLOURS) + tuple(SIZES) + tuple(POSITIONS)
 
 
 def describe_object(item: SceneObject) -> str:
@@ -13,7 +13,11 @@ def describe_object(item: SceneObject) -> str:
     return f"a {item.size} {item.colour} {item.shape} {where}"
 
 
+def _article(word: str) -> str:
+    return "an" if word[0] in "aeiou" else "a"
+
+
 def caption(scene: Scene) -> str:
     """'a small red circle on the left and a big blue star on the right on a yellow background'."""
     things = " and ".join(describe_object(item) for item in scene.objects)
-    return f"{things} on a {scene.background} background"
+    return f"{things} on {_article(scene.background)} {scene.background} background"

@@ -8,6 +8,10 @@
 - preservation: mean absolute error (0-255) and PSNR against the source image over the
   pixels that should not change (everything outside the edited object's old and new masks,
   grown by one pixel for anti-aliasing; for a background edit, the objects' interiors).
+
+A generated picture puts each object where its noise led within the captioned part of the
+frame, so :func:`score_generated` first moves the scenes' objects to where the pictures
+draw them (locate.py).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import numpy as np
 from PIL import Image
 
 from core.demo_world.edits import SceneEdit
+from core.demo_world.locate import UNLIKE_BACKGROUND, locate
 from core.demo_world.render import coverage, interior_mask, object_mask
 from core.demo_world.scenes import COLOURS, SHAPES, SceneObject
 
@@ -48,9 +53,6 @@ def grow(mask: np.ndarray, radius: int = 1) -> np.ndarray:
 def colour_in(image: np.ndarray, mask: np.ndarray) -> str:
     """The palette name of the mean colour inside ``mask``."""
     return nearest_colour(image[mask].mean(axis=0)) if mask.any() else "none"
-
-
-UNLIKE_BACKGROUND = 35.0  # RGB distance; the palette's closest pair (yellow, orange) is 71 apart
 
 
 def shape_at(image: np.ndarray, item: SceneObject, background: str, others: tuple[SceneObject, ...] = ()) -> str:
@@ -118,3 +120,11 @@ def score_edit(edit: SceneEdit, source: Image.Image, edited: Image.Image) -> Edi
     """Adherence of ``edited`` to the target, preservation against ``source`` outside the change."""
     mae, psnr = mae_and_psnr(pixels(edited), pixels(source), kept_mask(edit))
     return EditScore(adherent(edit, edited), mae, psnr)
+
+
+def score_generated(edit: SceneEdit, source: Image.Image, edited: Image.Image) -> EditScore:
+    """:func:`score_edit` for a generated ``source``: the source scene's objects are placed where
+    ``source`` draws them and the target's where ``edited`` does, so an object the edit moved
+    counts against preservation wherever it went."""
+    placed = replace(edit, source=locate(edit.source, source), target=locate(edit.target, edited))
+    return score_edit(placed, source, edited)

@@ -1,12 +1,15 @@
 """The demo world: deterministic scenes, the caption grammar, masks, and metrics that tell a right edit from a wrong one."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from core.demo_model.batches import HELD_OUT_SCENES
 from core.demo_world.captions import caption
-from core.demo_world.edits import EDIT_KINDS, edit_set
-from core.demo_world.metrics import kept_mask, mae_and_psnr, pixels, score_edit, shape_at
+from core.demo_world.edits import EDIT_KINDS, SceneEdit, edit_set
+from core.demo_world.locate import locate
+from core.demo_world.metrics import kept_mask, mae_and_psnr, pixels, score_edit, score_generated, shape_at
 from core.demo_world.render import object_mask, render
 from core.demo_world.scenes import COLOURS, SHAPES, Scene, SceneObject, scene_for_index
 
@@ -21,6 +24,7 @@ def test_captions_follow_the_grammar():
     assert caption(scene) == "a small red circle on the left and a big blue star on the right on a yellow background"
     single = Scene("white", (SceneObject("square", "green", "big", "middle"),))
     assert caption(single) == "a big green square in the middle on a white background"
+    assert caption(Scene("orange", single.objects)).endswith("in the middle on an orange background")
 
 
 def test_a_render_shows_the_object_colour_inside_its_mask_and_the_background_outside():
@@ -58,3 +62,29 @@ def test_preservation_counts_only_what_should_not_change():
     spoiled = target.copy()
     spoiled[mask] = 255 - spoiled[mask]
     assert mae_and_psnr(spoiled, source, mask)[1] < 10.0
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_locate_finds_where_a_picture_draws_each_object(shape):
+    left = SceneObject(shape, "red", "big", "left", dx=-3.2, dy=7.1)
+    right = SceneObject("circle", "blue", "small", "right", dx=2.5, dy=-6.0)
+    for scene in (Scene("yellow", (left, right)), Scene("white", (SceneObject(shape, "black", "small", "middle", 3.9, -7.5),))):
+        nominal = Scene(scene.background, tuple(SceneObject(o.shape, o.colour, o.size, o.position) for o in scene.objects))
+        found = locate(nominal, render(scene))
+        for truth, item in zip(scene.objects, found.objects):
+            assert abs(item.dx - truth.dx) < 0.3 and abs(item.dy - truth.dy) < 0.3, (truth, item)
+
+
+def test_generated_edits_are_scored_where_the_pictures_draw_their_objects():
+    """A caption leaves an object's exact place free: a right edit of a picture that drew the objects
+    elsewhere than the caption's scene scores right, and an edit that moved the other object does not keep it."""
+    captioned = Scene("yellow", (SceneObject("circle", "red", "small", "left", dy=-7.0),
+                                 SceneObject("star", "blue", "small", "right", dy=-7.0)))
+    edit = SceneEdit("colour", captioned, captioned.with_object(0, colour="green"), 0)
+    drawn = Scene("yellow", tuple(replace(item, dx=2.0, dy=7.0) for item in captioned.objects))
+    right_edit = drawn.with_object(0, colour="green")
+    right = score_generated(edit, render(drawn), render(right_edit))
+    assert right.adherent and right.kept_mae == 0.0
+    assert not score_edit(edit, render(drawn), render(right_edit)).adherent  # the caption's scene misses the objects
+    moved = right_edit.with_object(1, dy=-7.0)
+    assert score_generated(edit, render(drawn), render(moved)).kept_mae > 5.0  # the demo tests' bar
