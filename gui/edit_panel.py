@@ -257,8 +257,11 @@ class EditPanel(QWidget):
         return self.method.currentData() or self.method.currentText()
 
     def set_method(self, name: str) -> None:
-        """Choose the method the engine calls ``name``."""
-        self.method.setCurrentIndex(self.method.findData(name))
+        """Choose the method the engine calls ``name``; an unknown name is an error, not a blank choice."""
+        index = self.method.findData(name)
+        if index < 0:
+            raise ValueError(f"unknown method {name!r}")
+        self.method.setCurrentIndex(index)
 
     @property
     def start_kind(self) -> str:

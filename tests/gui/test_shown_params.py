@@ -94,3 +94,11 @@ def test_dependent_defaults_follow_the_steps_and_bad_settings_are_said_before_th
     assert panel.param_problem.isVisible() and "n max (9) must not be more than steps (7)" in panel.param_problem.text()
     panel.advanced_params.widgets["n_max"].setValue(5)
     assert not panel.param_problem.isVisible()
+
+
+def test_an_unknown_method_name_is_refused_and_the_choice_kept(window):
+    panel = window.edit_panel
+    panel.set_method("flowedit")
+    with pytest.raises(ValueError, match="unknown method 'flow-edit'"):
+        panel.set_method("flow-edit")
+    assert panel.method_name() == "flowedit" and panel.method.currentText()
