@@ -54,15 +54,16 @@ def sample_photo(size: int = SIZE) -> Image.Image:
     return Image.merge("RGB", (ramp, ramp.rotate(90), Image.new("L", (size, size), 96)))
 
 
-def fill_edit_panel(window, source_prompt: str, edit_prompt: str, steps: Optional[int] = STEPS) -> None:
+def fill_edit_panel(window, source_prompt: str, edit_prompt: str, steps: Optional[int] = STEPS,
+                    size: int = SIZE, text_tokens: int = TEXT_TOKENS) -> None:
     """Type the prompts and the small, fast settings the checks use (``steps`` when the field
     is editable; None leaves it as it is)."""
     panel = window.edit_panel
     panel.source_prompt.setText(source_prompt)
     panel.edit_prompts.setPlainText(edit_prompt)
-    panel.width_box.setValue(SIZE)
-    panel.height_box.setValue(SIZE)
-    panel.max_sequence_length.setValue(TEXT_TOKENS)
+    panel.width_box.setValue(size)
+    panel.height_box.setValue(size)
+    panel.max_sequence_length.setValue(text_tokens)
     field = panel.main_params.widgets.get("steps")
     if steps is not None and field is not None and field.isEnabled():
         field.setValue(steps)
