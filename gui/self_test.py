@@ -13,7 +13,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Optional
+from typing import Awaitable, Callable, Optional, TypeVar
 
 from PIL import Image
 from PySide6.QtCore import qInstallMessageHandler
@@ -25,6 +25,7 @@ SIZE = 64
 STEPS = 4
 TEXT_TOKENS = 16
 TIMEOUT_S = 300
+T = TypeVar("T")
 # What the offscreen platform says about window-manager features it does not have.
 OFFSCREEN_NOTES = ("propagateSizeHints",)
 
@@ -121,8 +122,11 @@ async def check_editor(window, folder: Path) -> str:
     return f"self-test passed: a generated edit and a photo edit in {time.monotonic() - started:.1f} s"
 
 
-def run_self_test() -> int:
-    """Run the self-test; 0 when it passed."""
+def run_in_throwaway_window(settings: AppSettings, work: Callable[[object, Path], Awaitable[T]], timeout_s: float,
+                            size: Optional[tuple[int, int]] = None) -> T:
+    """``await work(window, home)`` in the real window, offscreen, in a throw-away app home (the
+    user's settings, history and caches are untouched); returns its result. The window closes
+    afterwards with nothing to ask. Raises what ``work`` raises, or asyncio.TimeoutError."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     hide_offscreen_notes()
     with tempfile.TemporaryDirectory(prefix="stable-flow-self-test-") as home:
@@ -130,20 +134,26 @@ def run_self_test() -> int:
         from gui.app import create_application, create_window, install_event_loop
 
         app = create_application()
-        window = create_window(AppSettings(model=TINY_MODEL, device="cpu"), offer_model_setup=False)
+        window = create_window(settings, offer_model_setup=False)
+        if size is not None:
+            window.resize(*size)
         window.show()
         window.controller.start()
-        loop = install_event_loop(app)
-        code = 1
-        with loop:
+        with install_event_loop(app) as loop:
             try:
-                print(loop.run_until_complete(asyncio.wait_for(check_editor(window, Path(home)), TIMEOUT_S)))
-                code = 0
-            except SelfTestFailure as failure:
-                print(f"self-test FAILED: {failure}", file=sys.stderr)
-            except asyncio.TimeoutError:
-                print(f"self-test FAILED: no result within {TIMEOUT_S} s", file=sys.stderr)
+                return loop.run_until_complete(asyncio.wait_for(work(window, Path(home)), timeout_s))
             finally:
                 window.controller.mark_saved()  # nothing to ask about on close
                 window.close()
-        return code
+
+
+def run_self_test() -> int:
+    """Run the self-test; 0 when it passed."""
+    try:
+        print(run_in_throwaway_window(AppSettings(model=TINY_MODEL, device="cpu"), check_editor, TIMEOUT_S))
+        return 0
+    except SelfTestFailure as failure:
+        print(f"self-test FAILED: {failure}", file=sys.stderr)
+    except asyncio.TimeoutError:
+        print(f"self-test FAILED: no result within {TIMEOUT_S} s", file=sys.stderr)
+    return 1
