@@ -8,7 +8,7 @@ ground truth, core/demo_world/metrics.py), preservation (MAE and PSNR against th
 outside the edited object) and, for photos, inversion PSNR at nudging 1.0 and 1.15. Writes
 a JSON result, a Markdown table and a sample grid.
 
-    python benchmarks/bench_quality.py [--scenes 100] [--photos 100] [--model demo] [--part generated|photos]
+    python benchmarks/bench_quality.py [--scenes 100] [--photos 100] [--model demo] [--vital-layers 1,2] [--part generated|photos]
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ class Row:
 
 
 ROWS = (
-    Row("Stable Flow, detected vital layers", "SF vital", "stable-flow", layers="vital"),
+    Row("Stable Flow, vital layers", "SF vital", "stable-flow", layers="vital"),
     Row("Stable Flow, all layers", "SF all", "stable-flow", layers="all"),
     Row("Stable Flow, non-vital layers only", "SF non-vital", "stable-flow", layers="non-vital"),
     Row("Stable Flow, no injection", "SF none", "stable-flow", layers="none"),
@@ -58,7 +58,8 @@ class OnePhotoStore:
     def __init__(self) -> None:
         self.entries: dict = {}
 
-    def get(self, key):
+    def get(self, key, expected=None):
+        """The trajectory under ``key`` (one photo's inversions always fit: the store holds only that photo's)."""
         return self.entries.get(key)
 
     def put(self, key, trajectory) -> None:
@@ -128,7 +129,8 @@ def merge_parts(folder: Path) -> dict:
     merged: dict = {}
     for path in sorted(folder.glob("quality-*-*.json")):
         part = json.loads(path.read_text(encoding="utf-8"))
-        entry = merged.setdefault(part["kind"], {"steps": part["steps"], "scores": {}, "inversion": {}, "wall_s": 0.0})
+        entry = merged.setdefault(part["kind"], {"steps": part["steps"], "vital_layers": part.get("vital_layers"),
+                                                 "scores": {}, "inversion": {}, "wall_s": 0.0})
         entry["wall_s"] += part["wall_s"]
         for label, scores in part["scores"].items():
             entry["scores"].setdefault(label, []).extend(scores)
@@ -142,7 +144,8 @@ def merge_parts(folder: Path) -> dict:
 
 def markdown_table(parts: dict) -> str:
     """The README table: one line per row, generated and photo columns, then the reconstruction PSNRs."""
-    head = [f"{name}: {parts[part]['rows'][ROWS[0].label]['edits']} edits at {parts[part]['steps']} steps"
+    head = [f"{name}: {parts[part]['rows'][ROWS[0].label]['edits']} edits at {parts[part]['steps']} steps, "
+            f"vital layers {', '.join(map(str, parts[part].get('vital_layers') or [])) or 'none'}"
             for part, name in (("generated", "Generated"), ("photos", "Photos")) if part in parts]
     lines = [
         "; ".join(head), "",
@@ -244,6 +247,7 @@ def main() -> None:
                         help="first edit of this process (several processes can share a part; the table merges them)")
     parser.add_argument("--generated-steps", type=int, default=15, help="steps of generation and every edit")
     parser.add_argument("--photo-steps", type=int, default=20, help="steps of inversion and every photo edit")
+    parser.add_argument("--vital-layers", help="the vital rows' layers, e.g. 1,2 (default: the model's registered or shipped set)")
     parser.add_argument("--output", type=Path, default=Path("benchmarks/results"))
     args = parser.parse_args()
     args.output.mkdir(parents=True, exist_ok=True)
@@ -257,7 +261,7 @@ def main() -> None:
         from core.model.vital_layers import vital_layers_for
 
         model = load_model(ModelSpec(model=args.model, device=args.device))
-        layers = layer_sets(model, vital_layers_for(model.model_id, model.layout))
+        layers = layer_sets(model, vital_layers_for(model.model_id, model.layout, args.vital_layers))
         engine = Engine(model, OnePhotoStore())
         for kind in ("generated", "photos"):
             if args.part not in ("all", kind):
