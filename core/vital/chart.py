@@ -1,6 +1,7 @@
 """A bar chart of per-layer similarity, drawn with Pillow.
 
-One bar per global layer: its mean DINOv2 similarity to the full image (low = vital).
+One bar per global layer: its mean similarity to the full image under the detection's metric
+(DINOv2, or the demo VAE's latents; low = vital).
 Double-stream and single-stream blocks sit on differently tinted backgrounds and have
 their own bar colours; chosen (vital) layers are drawn in the strong shade of their colour
 with a marker above the bar.
@@ -107,8 +108,10 @@ def draw_similarity_chart(
     chosen: Sequence[int],
     title: str,
     threshold: Optional[float] = None,
+    metric: str = "DINOv2",
 ) -> Image.Image:
-    """The chart as an RGB image; ``threshold`` (on vitality) is drawn as a dashed line."""
+    """The chart as an RGB image; ``threshold`` (on vitality) is drawn as a dashed line and
+    ``metric`` names what the similarity was measured with on the vertical axis."""
     geometry = ChartGeometry.for_values(mean_similarity)
     image = Image.new("RGB", (geometry.width, geometry.height), "white")
     draw = ImageDraw.Draw(image)
@@ -159,6 +162,6 @@ def draw_similarity_chart(
     draw.text((_LEFT, 10), title, font=normal, fill=_TEXT)
     _legend(draw, _LEFT, 34, small)
     draw.text(((_LEFT + right) / 2, bottom + 24), "layer (global block index)", font=normal, fill=_TEXT, anchor="mt")
-    axis_label = _vertical_text("mean DINOv2 similarity to the full image", normal, _TEXT)
+    axis_label = _vertical_text(f"mean {metric} similarity to the full image", normal, _TEXT)
     image.paste(axis_label, (8, top + (bottom - top - axis_label.height) // 2), axis_label)
     return image

@@ -63,6 +63,15 @@ def build_result(
     }
 
 
+def metric_name(metric_model: str) -> str:
+    """What the chart's axis calls the similarity metric of a detection run."""
+    from core.vital.vae_metric import DEMO_VAE_METRIC_ID
+
+    if metric_model == DEMO_VAE_METRIC_ID:
+        return "demo-VAE latent"
+    return "DINOv2" if "dinov2" in metric_model.lower() else metric_model
+
+
 def write_result(path: Path, result: dict[str, Any]) -> Path:
     """Write RESULT.json and its chart RESULT.png atomically; returns the chart's path."""
     layout = BlockLayout(result["num_double"], result["num_single"])
@@ -75,7 +84,8 @@ def write_result(path: Path, result: dict[str, Any]) -> Path:
         f"{parameters['steps']} steps); chosen = {selection}: {chosen}"
     )
     chart = draw_similarity_chart(
-        [entry["mean_similarity"] for entry in result["layers"]], layout, result["chosen"]["layers"], title, threshold
+        [entry["mean_similarity"] for entry in result["layers"]], layout, result["chosen"]["layers"], title, threshold,
+        metric_name(str(parameters.get("metric_model", "DINOv2"))),
     )
     buffer = io.BytesIO()
     chart.save(buffer, format="PNG")

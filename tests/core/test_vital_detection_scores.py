@@ -101,3 +101,14 @@ def test_prompt_files_skip_blank_and_comment_lines_and_refuse_missing_or_empty_o
     binary.write_bytes(b"\xff\xfe\x00bad")
     with pytest.raises(ParameterError, match="not UTF-8"):
         read_prompts_file(binary)
+
+
+def test_the_chart_names_the_metric_the_detection_measured_with():
+    from core.vital.report import metric_name
+
+    assert metric_name("demo-vae") == "demo-VAE latent"  # the demo model's detection, not DINOv2
+    assert metric_name("facebook/dinov2-base") == "DINOv2"
+    similarity = [0.4, 0.9, 0.95, 0.5, 0.8, 0.97]
+    default = draw_similarity_chart(similarity, BlockLayout(2, 4), [0], "t")
+    named = draw_similarity_chart(similarity, BlockLayout(2, 4), [0], "t", metric="demo-VAE latent")
+    assert default.tobytes() != named.tobytes()  # the axis label is drawn from the metric
