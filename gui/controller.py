@@ -259,6 +259,8 @@ class EditorController(QObject):
         self.session_replaced.emit()
 
     def _on_tree_event(self, event: str, node_id: Optional[str]) -> None:
+        if event == "draft":
+            return  # a painted mask: the mask editor set it, and the undo stack marks it unsaved
         if event in ("added", "removed"):
             self._unsaved_results = True
         self.tree_changed.emit(event, node_id)

@@ -2,6 +2,8 @@
 
 The shown node's mask follows the current node (a result shows the mask its edit used);
 the next edit of that node uses what is painted, and an empty mask edits the whole image.
+What is painted is kept in the session's tree as the node's draft, so saving a project (or
+the autosave) keeps it and reopening shows it again.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QGraphicsView, QWidget
 
 from gui.edit_settings import EditSettings
-from gui.mask_layer import MaskLayer
+from gui.mask_layer import MaskLayer, qimage_to_mask
 from gui.mask_overlay import MaskOverlayItem
 from gui.mask_tools import MaskToolBar
 
@@ -27,6 +29,7 @@ class MaskEditor(QObject):
         self.canvas = canvas
         self.controller = controller
         self.layer = MaskLayer(controller.undo_stack, self)
+        self.layer.draft_set.connect(self._keep_draft)
         self.overlay = MaskOverlayItem(self.layer)
         canvas.scene().addItem(self.overlay)
         self.toolbar = MaskToolBar(window)
@@ -55,8 +58,19 @@ class MaskEditor(QObject):
         if current is None:
             self.layer.show_node(None, None)
         else:
-            self.layer.show_node(current, tree.image(current).size, tree.mask(current))
+            draft = tree.draft(current)
+            self.layer.show_node(current, tree.image(current).size, draft if draft is not None else tree.mask(current))
         self.toolbar.setEnabled(current is not None)
+
+    def _keep_draft(self, node_id: str) -> None:
+        """Put a node's painted mask in the tree (none when it is what the node starts from:
+        its edit's mask, or nothing)."""
+        tree, image = self.controller.tree, self.layer.draft(node_id)
+        if tree is None or image is None or not tree.contains(node_id):
+            return
+        painted, start = qimage_to_mask(image), tree.mask(node_id)
+        unchanged = painted.getbbox() is None if start is None else painted.tobytes() == start.tobytes()
+        tree.set_draft(node_id, None if unchanged else painted)
 
     def _on_session_replaced(self) -> None:
         self.layer.forget()

@@ -3,7 +3,8 @@
 Each node has its own draft: selecting a result shows the mask its edit used (and starts
 the next edit from it); painting on a node changes only that node's draft. Every stroke,
 rectangle, lasso, invert, clear and feather is a :class:`MaskCommand` on the editor's undo
-stack, so Ctrl+Z takes back mask changes and edits in the order they were made.
+stack, so Ctrl+Z takes back mask changes and edits in the order they were made. Each change
+(done or undone) is announced with ``draft_set`` so the session keeps the draft too.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class MaskLayer(QObject):
     """The shown node's draft mask (a grayscale QImage, white = edit) and the drafts of the others."""
 
     changed = Signal()
+    draft_set = Signal(str)  # a node's draft changed (a change done, undone or redone)
 
     def __init__(self, undo_stack: QUndoStack, parent: Optional[QObject] = None) -> None:
         super().__init__(parent)
@@ -77,6 +79,11 @@ class MaskLayer(QObject):
         if node_id == self.node_id:
             self.image = self._drafts[node_id]
             self.changed.emit()
+        self.draft_set.emit(node_id)
+
+    def draft(self, node_id: str) -> Optional[QImage]:
+        """``node_id``'s draft, or None when it was never shown."""
+        return self._drafts.get(node_id)
 
     # -- reading -------------------------------------------------------------------------
     def is_empty(self) -> bool:

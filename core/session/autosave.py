@@ -127,7 +127,7 @@ class Autosave:
         midway and files of nodes gone from the tree are removed, results written ahead kept."""
         now = time.time()
         present = set()
-        for sub in ("images", "trajectories", "masks", "originals"):
+        for sub in ("images", "trajectories", "masks", "drafts", "originals"):
             for path in (self.folder / sub).glob("*"):
                 if path.name.startswith("."):
                     if is_stale_temp_file(path, now):

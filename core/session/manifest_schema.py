@@ -17,6 +17,7 @@ from core.session.session_errors import DamagedSessionError
 from core.storage.photos import MAX_DECODE_PIXELS
 
 NODE_ID = re.compile(r"[0-9A-Za-z_-]{1,64}")
+DRAFT_DIGEST = re.compile(r"[0-9a-f]{16}")  # names a draft mask's entry (core.session.tree)
 MAX_NODES = 100_000
 MAX_TEXT_CHARS = 20_000
 MAX_SEED = 2**64 - 1
@@ -155,3 +156,17 @@ def check_manifest(manifest: Any, format_name: str, format_version: int) -> tupl
     if current_id is not None and not is_node_id(current_id):
         raise DamagedSessionError("its current result is not a valid id")
     return checked, current_id
+
+
+def check_drafts(manifest: dict, nodes: list[EditNode]) -> dict[str, str]:
+    """The manifest's drafts (node id -> digest, each node listed in it), all checked; none when absent."""
+    drafts = manifest.get("drafts", {})
+    if not isinstance(drafts, dict):
+        raise DamagedSessionError("its list of painted masks is not a mapping")
+    ids = {node.id for node in nodes}
+    for node_id, digest in drafts.items():
+        if node_id not in ids:
+            raise DamagedSessionError("it has a painted mask for a result it does not list")
+        if not isinstance(digest, str) or DRAFT_DIGEST.fullmatch(digest) is None:
+            raise DamagedSessionError("the name of a painted mask in it is not valid")
+    return drafts

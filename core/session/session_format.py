@@ -3,8 +3,10 @@
 ``manifest.json`` lists the live nodes (parents first), the root and current node, and
 where each node's PNG and trajectory are; ``images/<node id>.png`` holds each image
 losslessly and ``trajectories/<trajectory id>.safetensors`` each latent trajectory;
-``masks/<node id>.png`` holds a masked edit's 8-bit mask and ``originals/<root id>.png`` a
-photo root's original-size pixels when they are larger than the working size.
+``masks/<node id>.png`` holds a masked edit's 8-bit mask, ``drafts/<node id>.<digest>.png``
+a mask painted on a result for its next edit (the manifest's ``drafts`` maps ids to digests,
+so a changed draft gets a new entry) and ``originals/<root id>.png`` a photo root's
+original-size pixels when they are larger than the working size.
 Deleted (hidden) nodes are not saved: a deletion is an explicit act.
 
 Reading treats the file as untrusted: the manifest is checked field by field
@@ -21,7 +23,7 @@ from typing import BinaryIO, Callable, Optional
 
 from PIL import Image
 
-from core.session.manifest_schema import check_manifest, is_node_id
+from core.session.manifest_schema import DRAFT_DIGEST, check_drafts, check_manifest, is_node_id
 from core.session.node import EditNode
 from core.session.session_errors import DamagedSessionError
 from core.session.tree import EditTree
@@ -69,6 +71,13 @@ def mask_name(node_id: str) -> str:
     return f"masks/{_checked_id(node_id)}.png"
 
 
+def draft_name(node_id: str, digest: str) -> str:
+    """The entry holding the mask painted on a result (ValueError for an id or digest that is not a plain name)."""
+    if DRAFT_DIGEST.fullmatch(digest) is None:
+        raise ValueError(f"{digest!r} is not a valid draft digest")
+    return f"drafts/{_checked_id(node_id)}.{digest}.png"
+
+
 def original_name(root_id: str) -> str:
     """The entry holding the original-size photo of a root."""
     return f"originals/{_checked_id(root_id)}.png"
@@ -105,6 +114,7 @@ def session_entries(tree: EditTree, entries_of: Optional[Callable[[EditNode], li
     """
     entries_of = entries_of or (lambda node: node_entries(tree, node))
     entries = [entry for node in tree.nodes() for entry in entries_of(node)]
+    entries += [(draft_name(node_id, digest), _png(tree.draft(node_id))) for node_id, digest in tree.drafts().items()]
     original = original_entry(tree)
     return entries + ([original] if original is not None else [])
 
@@ -126,6 +136,7 @@ def manifest_bytes(tree: EditTree, node_json: Optional[Callable[[EditNode], str]
         "current_id": tree.current_id,
         "nodes": [] if node_json is not None else [node.to_dict() for node in tree.nodes()],
         "original": tree.original() is not None,
+        "drafts": tree.drafts(),
     }
     if node_json is None:
         return json.dumps(manifest, indent=1, sort_keys=True).encode("utf-8")
@@ -181,8 +192,10 @@ def read_session(read: ReadEntry, tree: EditTree) -> None:
     except ValueError as error:
         raise DamagedSessionError(f"its manifest is unreadable: {error}") from None
     nodes, current_id = check_manifest(manifest, FORMAT_NAME, FORMAT_VERSION)
+    draft_digests = check_drafts(manifest, nodes)
     images: dict[str, Image.Image] = {}
     masks: dict[str, Image.Image] = {}
+    drafts: dict[str, Image.Image] = {}
     store = tree.new_trajectory_store()  # filled as the entries are read: not all in memory at once
     try:
         for index, node in enumerate(nodes):
@@ -197,12 +210,15 @@ def read_session(read: ReadEntry, tree: EditTree) -> None:
                 store.add_encoded(node.id, data, checked)
             if node.masked:
                 masks[node.id] = _decode_image(read(mask_name(node.id), MAX_IMAGE_BYTES), index, "L", "mask")
+            if node.id in draft_digests:
+                entry = read(draft_name(node.id, draft_digests[node.id]), MAX_IMAGE_BYTES)
+                drafts[node.id] = _decode_image(entry, index, "L", "painted mask")
         original = None
         if manifest.get("original", False) is not False:
             if manifest["original"] is not True:
                 raise DamagedSessionError("its 'original' entry is not true or false")
             original = _decode_image(read(original_name(nodes[0].id), MAX_IMAGE_BYTES), 0, "RGB", "original photo")
-        tree.load(nodes, images, {}, current_id, store=store, masks=masks, original=original)
+        tree.load(nodes, images, {}, current_id, store=store, masks=masks, original=original, drafts=drafts)
     except ValueError as error:
         store.clear()
         if isinstance(error, DamagedSessionError):

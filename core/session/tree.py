@@ -3,11 +3,14 @@
 Front ends change the tree only through the reversible operations of
 :mod:`core.session.operations` (``AddNodes``, ``SetCurrent``, ``DeleteBranch``) and redraw from the
 listener events ``"added"``, ``"removed"``, ``"current"`` and ``"reset"``. Deleted nodes
-are hidden, never destroyed, so every operation can be undone exactly.
+are hidden, never destroyed, so every operation can be undone exactly. A mask being painted
+for a node's next edit (its draft) is kept too, so projects and autosaves hold it; setting one
+sends ``"draft"``.
 """
 
 from __future__ import annotations
 
+import hashlib
 from typing import Callable, Iterable, Optional
 
 from PIL import Image
@@ -21,6 +24,7 @@ from core.session.trajectory_store import DEFAULT_IN_MEMORY, TrajectoryStore
 __all__ = ["EditNode", "EditTree", "TreeListener"]
 
 TreeListener = Callable[[str, Optional[str]], None]
+DRAFT_DIGEST_LENGTH = 16  # hex digits
 
 
 class EditTree:
@@ -40,6 +44,7 @@ class EditTree:
         self._images: dict[str, Image.Image] = {}
         self._trajectories = TrajectoryStore(trajectories_in_memory)
         self._masks: dict[str, Image.Image] = {}
+        self._drafts: dict[str, tuple[Image.Image, str]] = {}  # node id -> (mask being painted, its digest)
         self._original: Optional[Image.Image] = None
         self._deleted: set[str] = set()
         self._listeners: list[TreeListener] = []
@@ -80,6 +85,16 @@ class EditTree:
         """The node's trajectory as safetensors bytes, without loading a spilled one into memory."""
         self.node(node_id)
         return self._trajectories.encoded(node_id)
+
+    def draft(self, node_id: str) -> Optional[Image.Image]:
+        """The mask painted on the node for its next edit (working size, white = edit), or None."""
+        self.node(node_id)
+        entry = self._drafts.get(node_id)
+        return None if entry is None else entry[0]
+
+    def drafts(self) -> dict[str, str]:
+        """The live nodes' drafts: node id -> a digest of the draft's pixels (it names the saved file)."""
+        return {node_id: digest for node_id, (_mask, digest) in self._drafts.items() if self.is_live(node_id)}
 
     def mask(self, node_id: str) -> Optional[Image.Image]:
         """The 8-bit mask (working size, white = edited) the node's edit was restricted to, or None."""
@@ -158,6 +173,7 @@ class EditTree:
         self._images.clear()
         self._trajectories.clear()
         self._masks.clear()
+        self._drafts.clear()
         self._deleted.clear()
         self._original = original
         self._store(root, image, trajectory)
@@ -171,8 +187,10 @@ class EditTree:
     def load(self, nodes: Iterable[EditNode], images: dict[str, Image.Image],
              trajectories: dict[str, Trajectory], current_id: Optional[str],
              store: Optional[TrajectoryStore] = None,
-             masks: Optional[dict[str, Image.Image]] = None, original: Optional[Image.Image] = None) -> None:
-        """Replace the whole tree (a loaded project); nodes come parents first.
+             masks: Optional[dict[str, Image.Image]] = None, original: Optional[Image.Image] = None,
+             drafts: Optional[dict[str, Image.Image]] = None) -> None:
+        """Replace the whole tree (a loaded project); nodes come parents first (``drafts``: the
+        masks painted on nodes for their next edits).
 
         ``store`` (from :meth:`new_trajectory_store`), when given, already holds the nodes'
         trajectories and replaces the tree's store: a reader fills it as it goes, so a big
@@ -192,12 +210,18 @@ class EditTree:
             seen.add(node.id)
         if not nodes:
             raise ValueError("a session has a root")
+        drafts = drafts or {}
+        for node_id, draft in drafts.items():
+            if node_id not in seen or draft.mode != "L" or draft.size != images[node_id].size:
+                raise ValueError("a draft mask belongs to no result or is not the size of its result")
         self._listeners, listeners = [], self._listeners  # one "reset" event, not one per node
         try:
             root, *others = nodes
             self.reset(root, images[root.id], trajectories.get(root.id), original)
             for node in others:
                 self.insert(node, images[node.id], trajectories.get(node.id), masks.get(node.id))
+            for node_id, draft in drafts.items():
+                self.set_draft(node_id, draft)
             if store is not None:
                 self._trajectories, replaced = store, self._trajectories
                 replaced.clear()
@@ -225,6 +249,19 @@ class EditTree:
         self._images[node.id] = image
         if trajectory is not None:
             self._trajectories[node.id] = trajectory
+
+    def set_draft(self, node_id: str, mask: Optional[Image.Image]) -> None:
+        """Keep ``mask`` (8-bit, the node's image size) as the node's draft; None drops it."""
+        if mask is None:
+            changed = self._drafts.pop(node_id, None) is not None
+        else:
+            if mask.mode != "L" or mask.size != self.image(node_id).size:
+                raise ValueError("a draft mask is 8-bit grayscale and the size of its result")
+            digest = hashlib.sha256(mask.tobytes()).hexdigest()[:DRAFT_DIGEST_LENGTH]
+            changed = self._drafts.get(node_id, (None, None))[1] != digest
+            self._drafts[node_id] = (mask.copy(), digest)
+        if changed:
+            self._emit("draft", node_id)
 
     def set_deleted(self, node_ids: Iterable[str], deleted: bool) -> None:
         """Hide (``deleted``) or bring back nodes."""

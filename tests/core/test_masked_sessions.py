@@ -177,3 +177,59 @@ def test_masks_too_large_for_a_jpeg_are_replaced_by_a_note_and_kept_in_webp(tmp_
     assert jpeg["prompt"] == "a cat"
     webp = read_export_recipe(export_node(tree, "edit", tmp_path / "big.webp"))
     assert same_pixels(mask_from_text(webp["mask"]), noise)
+
+
+def test_a_mask_painted_for_the_next_edit_survives_save_open_and_a_crash(chain, tmp_path):
+    """A draft (painted, not yet used) is part of the session: the project and the autosave keep
+    the latest one, a changed draft replaces its file, and a dropped draft leaves none behind."""
+    session, nodes = chain
+    tree = session.tree
+    first, second = box_mask((0, 0, 9, 9)), box_mask((20, 20, 40, 40))
+    tree.set_draft(nodes[-1].id, first)
+    tree.set_draft(nodes[-1].id, second)
+    tree.set_draft(nodes[0].id, Image.new("L", (64, 48), 0))  # cleared on purpose: not the edit's mask
+    loaded = load_project(session.save(tmp_path / "s.sfproj"))
+    restored = restore_autosave(session.autosave.folder)
+    for other in (loaded, restored):
+        assert same_pixels(other.draft(nodes[-1].id), second)
+        assert np.asarray(other.draft(nodes[0].id)).max() == 0 and other.draft(nodes[1].id) is None
+    assert len(list((session.autosave.folder / "drafts").iterdir())) == 2  # the first draft's file is gone
+    tree.set_draft(nodes[0].id, None)
+    assert restore_autosave(session.autosave.folder).draft(nodes[0].id) is None
+    assert len(list((session.autosave.folder / "drafts").iterdir())) == 1
+
+
+def test_a_draft_of_the_wrong_size_is_refused(chain):
+    session, nodes = chain
+    with pytest.raises(ValueError, match="size of its result"):
+        session.tree.set_draft(nodes[0].id, Image.new("L", (8, 8), 255))
+
+
+def test_hostile_drafts_in_a_project_give_one_clear_line_and_are_never_paths(chain, tmp_path):
+    session, nodes = chain
+    session.tree.set_draft(nodes[-1].id, box_mask((0, 0, 9, 9)))
+    path = session.save(tmp_path / "s.sfproj")
+    digest = session.tree.drafts()[nodes[-1].id]
+
+    def with_manifest(name, **changes):
+        target = tmp_path / name
+        _rewrite(path, target, lambda entry, data: _manifest(data, **changes) if entry == "manifest.json" else data)
+        return target
+
+    def with_draft(name, image):
+        target = tmp_path / name
+        _rewrite(path, target, lambda entry, data: _png(image) if entry.startswith("drafts/") else data)
+        return target
+
+    cases = [
+        (with_manifest("stranger.sfproj", drafts={"not-a-result": digest}), "for a result it does not list"),
+        (with_manifest("path.sfproj", drafts={nodes[-1].id: "../../etc/passwd"}), "name of a painted mask"),
+        (with_manifest("list.sfproj", drafts=[digest]), "not a mapping"),
+        (with_manifest("missing.sfproj", drafts={nodes[-1].id: "0" * 16}), "has no drafts/"),
+        (with_draft("rgb.sfproj", Image.new("RGB", (64, 48))), "painted mask of result 4 is not an 8-bit grayscale"),
+        (with_draft("small.sfproj", Image.new("L", (8, 8))), "not the size of its result"),
+    ]
+    for bad, message in cases:
+        with pytest.raises(ProjectFileError, match=message) as error:
+            load_project(bad)
+        assert "\n" not in str(error.value)

@@ -152,3 +152,30 @@ def test_a_cancelled_masked_edit_keeps_the_mask_for_the_next_one(qtbot, window, 
     (result,) = edit(qtbot, window, "a photo of a street", "a photo of a red car")
     keep = painted == 0
     assert np.array_equal(np.asarray(tree.image(result))[keep], np.asarray(tree.image(tree.root_id))[keep])
+
+
+def test_a_painted_mask_not_yet_used_is_in_the_saved_project_and_an_undone_one_is_not(qtbot, window, tmp_path):
+    open_photo(window, tmp_path)
+    root = window.controller.tree.root_id
+    window.masks.toolbar.choose("rectangle")
+    drag(window, [(0, 0), (31, 63)])
+    painted = shown_mask(window)
+    assert window.controller.is_modified
+    project = tmp_path / "p.sfproj"
+    assert save_project(window, project)
+    window.controller.new_session()
+    assert open_file(window, project)
+    assert window.controller.tree.root_id == root and np.array_equal(shown_mask(window), painted)
+    assert window.masks.overlay.has_overlay()
+    (result,) = edit(qtbot, window, "a photo of a street", "a photo of a red car")  # the reopened mask is used
+    assert np.array_equal(np.asarray(window.controller.tree.mask(result)), painted)
+
+    window.controller.set_current(root)
+    window.masks.toolbar.choose("lasso")
+    drag(window, [(40, 40), (60, 40), (60, 60), (40, 60)])
+    window.controller.undo_stack.undo()  # the lasso: the photo's draft is the rectangle again
+    assert np.array_equal(shown_mask(window), painted)
+    assert save_project(window, project)
+    window.controller.new_session()
+    assert open_file(window, project)
+    assert np.array_equal(np.asarray(window.controller.tree.draft(root)), painted)
