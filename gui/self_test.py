@@ -1,8 +1,9 @@
 """``python main.py --self-test``: the real window and worker, one generated and one photo edit.
 
-Runs offscreen on the tiny model in a throw-away app home (the user's settings, history and
-caches are untouched), checks that both results reached the history panel, exits 0 on
-success and 1 with one line saying what failed.
+Runs offscreen on the demo model in a throw-away app home (the user's settings, history and
+caches are untouched), checks that both results reached the history panel and that the photo
+edit changed the colour it was asked to, exits 0 on success and 1 with one line saying what
+failed.
 """
 
 from __future__ import annotations
@@ -19,11 +20,17 @@ from PIL import Image
 from PySide6.QtCore import qInstallMessageHandler
 
 from core.storage.paths import HOME_ENV
-from gui.settings import TINY_MODEL, AppSettings
+from gui.settings import AppSettings
 
 SIZE = 64
 STEPS = 4
 TEXT_TOKENS = 16
+# The self-test's edits, on the demo model at the steps and prompt length it was measured with.
+DEMO_STEPS = 20
+GENERATED_EDIT = ("a big red circle on the left on a yellow background",
+                  "a big blue circle on the left on a yellow background")
+SAMPLE = "red-circle-blue-square"  # core.demo_world.samples; its big circle turns green
+SAMPLE_EDIT_COLOUR = "green"
 TIMEOUT_S = 300
 T = TypeVar("T")
 # What the offscreen platform says about window-manager features it does not have.
@@ -94,31 +101,57 @@ async def run_edit(window) -> list[str]:
         controller.edit_failed.disconnect(failed)
 
 
-async def check_editor(window, folder: Path) -> str:
+def _demo_fill(window, source_prompt: str, edit_prompt: str) -> None:
+    from core.model.demo_weights import DEMO_IMAGE_SIZE, DEMO_TEXT_TOKENS
+
+    fill_edit_panel(window, source_prompt, edit_prompt, DEMO_STEPS, DEMO_IMAGE_SIZE, DEMO_TEXT_TOKENS)
+
+
+def _sample_edit() -> tuple[Path, str, str, object]:
+    """(photo path, its caption, the caption with the circle's colour changed, the circle as edited)."""
+    from core.demo_world.captions import caption
+    from core.demo_world.samples import SAMPLE_SCENES
+    from core.storage.resources import resource_path
+
+    scene = SAMPLE_SCENES[SAMPLE]
+    edited = scene.with_object(0, colour=SAMPLE_EDIT_COLOUR)
+    return resource_path("samples") / f"{SAMPLE}.png", caption(scene), caption(edited), edited.objects[0]
+
+
+def _colour_of(image: Image.Image, item) -> str:
+    from core.demo_world.metrics import colour_in, pixels
+    from core.demo_world.render import interior_mask
+
+    return colour_in(pixels(image), interior_mask(item))
+
+
+async def check_editor(window, _home: Path) -> str:
     """The two edits and their checks; returns a one-line summary."""
     started = time.monotonic()
     await window.controller.ready()
     history = window.history_panel
 
-    fill_edit_panel(window, "a photo of a dog on a street", "a photo of a cat on a street")
+    _demo_fill(window, *GENERATED_EDIT)
     generated = await run_edit(window)
     shown = history.node_ids()
     _require(len(generated) == 1 and generated[0] in shown, "the generated edit is not in the history panel")
     _require(len(shown) == 2, f"expected the generated image and its edit in the history, found {len(shown)} rows")
 
-    photo = folder / "photo.png"
-    sample_photo().save(photo)
+    photo, source_prompt, edit_prompt, circle = _sample_edit()
     window.controller.mark_saved()  # the generated session is not kept: no "save first?" question
     from gui.app import open_file
 
-    _require(await open_file(window, photo), "the test photo could not be opened")
-    fill_edit_panel(window, "a photo of a street", "a photo of a street in snow")
+    _require(await open_file(window, photo), f"the sample photo {photo.name} could not be opened")
+    _demo_fill(window, source_prompt, edit_prompt)
     edited = await run_edit(window)
     shown = history.node_ids()
     _require(len(edited) == 1 and edited[0] in shown, "the photo edit is not in the history panel")
     tree = window.controller.tree
     _require(tree.current_id == edited[0], "the photo edit did not become the current image")
-    _require(tree.image(edited[0]).size == (SIZE, SIZE), "the photo edit has the wrong size")
+    result = tree.image(edited[0])
+    _require(result.size == (SIZE, SIZE), "the photo edit has the wrong size")
+    colour = _colour_of(result, circle)
+    _require(colour == SAMPLE_EDIT_COLOUR, f"the photo edit drew the circle {colour}, not {SAMPLE_EDIT_COLOUR}")
     return f"self-test passed: a generated edit and a photo edit in {time.monotonic() - started:.1f} s"
 
 
@@ -150,7 +183,9 @@ def run_in_throwaway_window(settings: AppSettings, work: Callable[[object, Path]
 def run_self_test() -> int:
     """Run the self-test; 0 when it passed."""
     try:
-        print(run_in_throwaway_window(AppSettings(model=TINY_MODEL, device="cpu"), check_editor, TIMEOUT_S))
+        from core.model.demo_weights import DEMO_MODEL_ID
+
+        print(run_in_throwaway_window(AppSettings(model=DEMO_MODEL_ID, device="cpu"), check_editor, TIMEOUT_S))
         return 0
     except SelfTestFailure as failure:
         print(f"self-test FAILED: {failure}", file=sys.stderr)

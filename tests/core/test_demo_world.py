@@ -88,3 +88,16 @@ def test_generated_edits_are_scored_where_the_pictures_draw_their_objects():
     assert not score_edit(edit, render(drawn), render(right_edit)).adherent  # the caption's scene misses the objects
     moved = right_edit.with_object(1, dy=-7.0)
     assert score_generated(edit, render(drawn), render(moved)).kept_mae > 5.0  # the demo tests' bar
+
+
+def test_the_shipped_sample_photos_are_the_sample_scenes_and_their_captions():
+    from PIL import Image
+
+    from core.demo_world.samples import SAMPLE_SCENES
+    from core.storage.resources import resource_path
+
+    folder = resource_path("samples")
+    captions = dict(line.split(": ", 1) for line in (folder / "captions.txt").read_text().splitlines())
+    for name, scene in SAMPLE_SCENES.items():
+        assert np.array_equal(pixels(Image.open(folder / f"{name}.png")), pixels(render(scene))), name
+        assert captions[f"{name}.png"] == caption(scene)
