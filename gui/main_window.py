@@ -379,6 +379,7 @@ class MainWindow(QMainWindow):
             self.photo_path = path
         if not self._restore_offered:  # a crash's restore offer stays, whatever was opened since
             self.notice_bar.hide()
+        self.status.clearMessage()  # "Saved x.sfproj" is about the session this one replaced
         self._update_title()
 
     def save_project(self) -> bool:

@@ -47,3 +47,16 @@ def test_a_save_started_before_quit_finishes_first(qtbot, window, tmp_path, monk
     assert window.save_project_to(target)
     window.close()  # waits for the file thread before stopping
     assert target.is_file() and target.stat().st_size > 0
+
+
+def test_opening_another_file_clears_the_saved_message_of_the_session_it_replaces(qtbot, window, tmp_path):
+    from tests.gui.helpers import open_file, save_project
+
+    open_photo(window, tmp_path)
+    project = tmp_path / "first.sfproj"
+    assert save_project(window, project)
+    assert window.status.currentMessage() == "Saved first.sfproj"
+    open_photo(window, tmp_path, "second.png")
+    assert window.status.currentMessage() == ""
+    assert open_file(window, project)
+    assert window.status.currentMessage() == ""
