@@ -14,10 +14,11 @@ from typing import Any, Callable, Optional
 from core.rules.prompts import MAX_SEQUENCE_LENGTH
 from core.session.node import NODE_KINDS, EditNode
 from core.session.session_errors import DamagedSessionError
+from core.session.tree import DRAFT_DIGEST_LENGTH
 from core.storage.photos import MAX_DECODE_PIXELS
 
 NODE_ID = re.compile(r"[0-9A-Za-z_-]{1,64}")
-DRAFT_DIGEST = re.compile(r"[0-9a-f]{16}")  # names a draft mask's entry (core.session.tree)
+DRAFT_DIGEST = re.compile(rf"[0-9a-f]{{{DRAFT_DIGEST_LENGTH}}}")  # names a draft mask's entry
 MAX_NODES = 100_000
 MAX_TEXT_CHARS = 20_000
 MAX_SEED = 2**64 - 1
