@@ -1,4 +1,10 @@
-"""The sample photos of the demo world shipped in resources/samples/, so a first run has something to open."""
+"""The sample photos of the demo world shipped in resources/samples/, so a first run has something to open.
+
+Each PNG carries its caption as an embedded recipe prompt, so opening one fills "Describe the
+image" with it (no captioning model needed).
+
+    PYTHONPATH=. python -m core.demo_world.samples resources/samples
+"""
 
 from __future__ import annotations
 
@@ -21,9 +27,15 @@ SAMPLE_SCENES: dict[str, Scene] = {
 
 
 def write_samples(folder: Path) -> None:
-    """Write ``<name>.png`` per sample and ``captions.txt`` (``name.png: caption`` per line)."""
+    """Write ``<name>.png`` per sample (its caption embedded) and ``captions.txt`` (``name.png: caption`` per line)."""
     lines = []
     for name, scene in SAMPLE_SCENES.items():
-        save_png(render(scene), folder / f"{name}.png")
+        save_png(render(scene), folder / f"{name}.png", {"prompt": caption(scene)})
         lines.append(f"{name}.png: {caption(scene)}")
     atomic_write_text(folder / "captions.txt", "\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    import sys
+
+    write_samples(Path(sys.argv[1]))

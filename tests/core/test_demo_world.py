@@ -90,10 +90,11 @@ def test_generated_edits_are_scored_where_the_pictures_draw_their_objects():
     assert score_generated(edit, render(drawn), render(moved)).kept_mae > 5.0  # the demo tests' bar
 
 
-def test_the_shipped_sample_photos_are_the_sample_scenes_and_their_captions():
+def test_the_shipped_sample_photos_are_the_sample_scenes_and_carry_their_captions():
     from PIL import Image
 
     from core.demo_world.samples import SAMPLE_SCENES
+    from core.session.recipe_input import embedded_prompt
     from core.storage.resources import resource_path
 
     folder = resource_path("samples")
@@ -101,3 +102,4 @@ def test_the_shipped_sample_photos_are_the_sample_scenes_and_their_captions():
     for name, scene in SAMPLE_SCENES.items():
         assert np.array_equal(pixels(Image.open(folder / f"{name}.png")), pixels(render(scene))), name
         assert captions[f"{name}.png"] == caption(scene)
+        assert embedded_prompt(folder / f"{name}.png") == caption(scene)  # opening it fills the description

@@ -84,3 +84,15 @@ def test_the_captioning_model_is_a_setting(qtbot):
     dialog.caption_model.setText("/models/florence-large")
     dialog.apply_to(settings)
     assert settings.caption_model == "/models/florence-large"
+
+
+def test_a_sample_photo_opens_with_its_caption_and_is_not_captioned(qtbot, captioning_window):
+    from core.demo_world.captions import caption
+    from core.demo_world.samples import SAMPLE_SCENES
+    from core.storage.resources import resource_path
+    from tests.gui.helpers import open_file
+
+    assert open_file(captioning_window, resource_path("samples") / "green-star.png")
+    panel = captioning_window.edit_panel
+    assert panel.source_prompt.text() == caption(SAMPLE_SCENES["green-star"]) and not panel.source_suggested
+    assert captioning_window.caption_hook.job_id is None and not panel.caption_note.isVisibleTo(captioning_window)
