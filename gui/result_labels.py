@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from gui.method_catalog import method_label
 
-# Results of one edit job share their recipe but the prompt, and were created together.
+# Edits saved before batch ids were recorded: one job's results share their recipe but the
+# prompt, and were created together.
 BATCH_SECONDS = 0.05  # one job creates its nodes in one loop, microseconds apart
 PREVIEW_LABEL = "Preview"
 
@@ -52,6 +53,8 @@ def same_batch(tree, node) -> list:
     """The results made by the same edit job as ``node`` (itself included), oldest first."""
     if node.parent_id is None:
         return []
+    if node.batch_id is not None:
+        return [sibling for sibling in tree.children(node.parent_id) if sibling.batch_id == node.batch_id]
     return [sibling for sibling in tree.children(node.parent_id)
             if (sibling.method, sibling.seed, sibling.source_prompt, sibling.params)
             == (node.method, node.seed, node.source_prompt, node.params)

@@ -313,6 +313,8 @@ PROJECT_CASES: list[ProjectCase] = [
     ProjectCase("vital layer index huge", _node_field(1, "vital_layers", [10**12])),
     ProjectCase("params is a list", _node_field(1, "params", [1, 2])),
     ProjectCase("created_at is text", _node_field(1, "created_at", "yesterday")),
+    ProjectCase("batch id climbs out", _node_field(1, "batch_id", "../../batch")),
+    ProjectCase("batch id is a number", _node_field(1, "batch_id", 7)),
     ProjectCase("duplicate node ids", _node_field(2, "id", IDS[1])),
     ProjectCase("parent missing", _node_field(2, "parent_id", "f" * 32)),
     ProjectCase("two roots", _node_field(2, "parent_id", None)),

@@ -112,6 +112,7 @@ NODE_FIELDS: dict[str, tuple[bool, Callable[[Any], Optional[str]]]] = {
     "vital_layers": (False, _vital_layers),
     "masked": (False, _bool),
     "preview": (False, _preview),
+    "batch_id": (False, _node_id),
 }
 
 

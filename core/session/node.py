@@ -34,6 +34,8 @@ class EditNode:
     mask, which the tree holds beside the node's image. ``preview`` marks a fast preview
     (core/methods/preview_mode.py) with what rendering it at full quality asks:
     ``{"params": the parameters asked, "max_sequence_length": the full text length}``.
+    ``batch_id`` is shared by the edits one job made together (None for roots, and for edits
+    saved before it was recorded).
     """
 
     id: str
@@ -54,6 +56,7 @@ class EditNode:
     vital_layers: Optional[tuple[int, ...]] = None
     masked: bool = False
     preview: Optional[dict] = None
+    batch_id: Optional[str] = None
 
     def __post_init__(self) -> None:
         if self.kind not in NODE_KINDS:

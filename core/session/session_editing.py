@@ -37,13 +37,14 @@ def result_operation(node_id: str, request: EditRequest, result: EditResult, mod
     ``preview`` marks fast previews with their full-quality settings (see EditNode). It reads
     no session state, so a worker thread can prepare it while the window goes on."""
     nodes = []
+    batch_id = new_node_id()
     mask = None if request.mask is None else mask_image(request.mask)
     for prompt, trajectory in zip(request.target_prompts, result.trajectories):
         node = EditNode(new_node_id(), node_id, "edit", prompt, source_prompt=request.source_prompt,
                         method=result.method, params=result.params, seed=request.seed, model_id=model_id,
                         model_revision=model_revision, max_sequence_length=request.max_sequence_length,
                         vital_layers=request.vital_layers, masked=mask is not None,
-                        preview=None if preview is None else dict(preview))
+                        preview=None if preview is None else dict(preview), batch_id=batch_id)
         if trajectory is not None:
             node.trajectory_id = node.id
         nodes.append(node)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from gui.result_labels import distinct_labels
+from core.session.session_editing import EditSession
+from gui.result_labels import distinct_labels, same_batch
+from tests.core.session_helpers import engine, photo_file  # noqa: F401 (fixtures)
 from tests.gui.helpers import edit, open_photo
 
 
@@ -38,3 +40,27 @@ def test_strip_shows_one_batch_history_keeps_how_made_and_marks_undone(qtbot, wi
     assert not window.history_panel.index_for(older).data().endswith("· undone")
     window.menu_actions.redo.trigger()
     assert not window.history_panel.index_for(batch[0]).data().endswith("· undone")
+
+
+def test_two_jobs_with_one_recipe_made_in_the_same_instant_are_two_batches(engine, photo_file):
+    # A fast machine finishes one edit and the next within milliseconds: only the job tells them apart.
+    session = EditSession()
+    root = session.open_photo(photo_file, "a photo")
+    first = session.edit(engine, root.id, ["a photo of a cat", "a photo of a dog"], params={"steps": 2}, max_sequence_length=16)
+    second = session.edit(engine, root.id, ["a photo of a cat"], params={"steps": 2}, max_sequence_length=16)
+    for node in first + second:
+        node.created_at = first[0].created_at
+    assert same_batch(session.tree, first[1]) == first
+    assert same_batch(session.tree, second[0]) == second
+
+
+def test_edits_saved_before_batch_ids_are_grouped_by_recipe_and_time(engine, photo_file):
+    session = EditSession()
+    root = session.open_photo(photo_file, "a photo")
+    first = session.edit(engine, root.id, ["a photo of a cat", "a photo of a dog"], params={"steps": 2}, max_sequence_length=16)
+    second = session.edit(engine, root.id, ["a photo of a cat"], params={"steps": 2}, max_sequence_length=16)
+    for node in first + second:
+        node.batch_id = None
+    second[0].created_at = first[0].created_at + 1.0
+    assert same_batch(session.tree, first[0]) == first
+    assert same_batch(session.tree, second[0]) == second
