@@ -6,7 +6,10 @@ from typing import Optional
 
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QWidget
 
+from gui.eliding_label import ElidingLabel
+
 MESSAGE_MS = 5000
+MODEL_LABEL_CHARS = 48  # the rest of the bar is left to messages ('Done: 2 results · …')
 
 
 class EditorStatusBar(QStatusBar):
@@ -23,7 +26,7 @@ class EditorStatusBar(QStatusBar):
         self.file_progress.setMaximumWidth(120)
         self.file_progress.setTextVisible(False)
         self.file_progress.setRange(0, 0)
-        self.model_label = QLabel(self)
+        self.model_label = ElidingLabel(MODEL_LABEL_CHARS, self)
         self.model_label.setObjectName("hint")
         self.addPermanentWidget(self.file_label)
         self.addPermanentWidget(self.file_progress)
@@ -62,8 +65,8 @@ class EditorStatusBar(QStatusBar):
         self.file_progress.setVisible(busy)
 
     def show_model(self, text: str) -> None:
-        """Which model is loaded (or what to do when none is)."""
-        self.model_label.setText(text)
+        """Which model is loaded (or what to do when none is); whole in the tooltip when cut."""
+        self.model_label.set_full_text(text)
 
     def notify(self, text: str) -> None:
         """A transient message."""
