@@ -419,12 +419,18 @@ class EditPanel(QWidget):
             return False
         self._filling = True
         try:
-            self.source_prompt.setText(text)
+            self.set_source_prompt(text)
         finally:
             self._filling = False
         self._mark_suggested(bool(text))
         self.caption_note.hide()
         return True
+
+    def set_source_prompt(self, text: str) -> None:
+        """Put ``text`` in "Describe the image", showing its start (a long description's end
+        alone, where the cursor would be, does not say what it describes)."""
+        self.source_prompt.setText(text)
+        self.source_prompt.setCursorPosition(0)
 
     def show_caption_note(self, message: str) -> None:
         """A line under the description (e.g. how to get the captioning model)."""
@@ -438,7 +444,7 @@ class EditPanel(QWidget):
     def use_prompt(self, text: str, kind: str) -> None:
         """Put a prompt from the history into its field (a source prompt, or the edit prompts)."""
         if kind == "source":
-            self.source_prompt.setText(text)
+            self.set_source_prompt(text)
         else:
             self.edit_prompts.setPlainText(text)
             self.edit_prompts.setFocus()

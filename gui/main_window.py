@@ -295,7 +295,7 @@ class MainWindow(QMainWindow):
         if self._shown_current is not None and tree is not None and tree.contains(self._shown_current):
             self.descriptions.remember(self._shown_current, self.edit_panel.source_prompt.text())
         if current is not None:
-            self.edit_panel.source_prompt.setText(self.descriptions.for_node(tree, current))
+            self.edit_panel.set_source_prompt(self.descriptions.for_node(tree, current))
 
     def _update_start_kind(self) -> None:
         self.edit_panel.set_start_kind(*self.controller.start_kind(self.edit_panel.source_prompt.text()))

@@ -58,3 +58,14 @@ def test_switching_nodes_shows_each_nodes_description(qtbot, window, tmp_path, m
     drop_file(window, other)
     assert window.controller.tree.node(window.controller.tree.root_id).image_path == str(other.resolve())
     assert panel.source_prompt.text() == ""
+
+
+def test_a_long_description_shows_its_start_when_a_result_is_shown(qtbot, window, tmp_path):
+    panel = window.edit_panel
+    open_photo(window, tmp_path)
+    long_prompt = "a photo of a street with many tall old houses and trees under a grey winter sky, in snow"
+    edit(qtbot, window, "a photo of a street", long_prompt)
+    field = panel.source_prompt
+    assert field.text() == long_prompt
+    assert field.fontMetrics().horizontalAdvance(long_prompt) > field.width()  # it does not fit
+    assert field.cursorPosition() == 0  # so its start shows, not "…trees under a grey winter sky, in snow"
