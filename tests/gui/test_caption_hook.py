@@ -31,6 +31,8 @@ def test_a_photo_without_a_description_gets_a_suggested_one(qtbot, captioning_wi
     _open_and_wait(qtbot, captioning_window, tmp_path)
     caption = panel.source_prompt.text()
     assert caption and panel.source_suggested and "suggested" in panel.source_label.text()
+    assert panel.source_prompt.cursorPosition() == 0  # its start shows
+    qtbot.keyClick(panel.source_prompt, Qt.Key.Key_End)
     qtbot.keyClicks(panel.source_prompt, " at night")  # editing the suggestion makes it the user's
     assert not panel.source_suggested and panel.source_prompt.text() == caption + " at night"
     with qtbot.waitSignal(captioning_window.controller.host.finished, timeout=CAPTION_TIMEOUT_MS):
