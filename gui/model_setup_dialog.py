@@ -72,7 +72,9 @@ class ModelSetupDialog(QDialog):
     """Pick a model, download it with progress (cancel and resume), then use it."""
 
     def __init__(self, current_model: str = "", parent: Optional[QWidget] = None,
-                 caption_model: str = DEFAULT_CAPTION_MODEL) -> None:
+                 caption_model: str = DEFAULT_CAPTION_MODEL, has_accelerator: Optional[bool] = None) -> None:
+        """``has_accelerator`` (probed when None) picks the first choice when no model is set yet:
+        FLUX.1-dev with a GPU, the demo model on a CPU-only computer."""
         super().__init__(parent)
         self.setWindowTitle("Set up the model")
         self.setMinimumWidth(560)
@@ -121,7 +123,7 @@ class ModelSetupDialog(QDialog):
         self._buttons.buttonToggled.connect(lambda *_: self._update())
         self.download_button.clicked.connect(self.start_download)
         self.cancel_download_button.clicked.connect(self.cancel_download)
-        self._select_current(current_model)
+        self._select_current(current_model, has_accelerator)
         # Tall enough for every wrapped line at its width (a window's size otherwise ignores
         # word wrapping, and on a small screen the descriptions would overlap).
         self.setMinimumHeight(layout.heightForWidth(self.minimumWidth()))
@@ -161,12 +163,18 @@ class ModelSetupDialog(QDialog):
         if folder:
             self.folder.setText(folder)
 
-    def _select_current(self, model: str) -> None:
+    def _select_current(self, model: str, has_accelerator: Optional[bool]) -> None:
         key = next((option.key for option in OPTIONS if option.repo_id == model and model), None)
         if key is None and model:
             key = "local"
             self.folder.setText(model)
-        self._radios[key or "dev"].setChecked(True)
+        if key is None:
+            if has_accelerator is None:
+                from core.model.devices import has_accelerator as probe
+
+                has_accelerator = probe()
+            key = "dev" if has_accelerator else "demo"
+        self._radios[key].setChecked(True)
 
     # -- state ---------------------------------------------------------------------------
     def option(self) -> ModelOption:

@@ -51,6 +51,11 @@ def cuda_unavailable_reason() -> str:
     return "CUDA not available: no NVIDIA GPU or driver was found"
 
 
+def has_accelerator() -> bool:
+    """Whether a CUDA or Apple MPS device is usable here: without one, FLUX.1 is impractically slow."""
+    return resolve_device("auto").type != "cpu"
+
+
 def resolve_device(name: str) -> torch.device:
     """Turn ``auto|cpu|cuda|mps`` into a usable device, refusing ones that are absent."""
     import torch

@@ -44,3 +44,21 @@ def test_choosing_the_demo_then_another_model_sets_and_restores_the_panel_defaul
     assert (panel.max_sequence_length.value(), panel.width_box.value(), panel.height_box.value()) == (32, 64, 64)
     panel.use_model_defaults("black-forest-labs/FLUX.1-dev")
     assert (panel.max_sequence_length.value(), panel.width_box.value(), panel.height_box.value()) == (512, 1024, 1024)
+
+
+def test_with_no_model_set_the_first_choice_fits_the_computer(qtbot, monkeypatch):
+    import core.model.devices as devices
+
+    def choice(model="", **kwargs) -> str:
+        dialog = ModelSetupDialog(model, **kwargs)
+        qtbot.addWidget(dialog)
+        return dialog.option().key
+
+    # A CPU-only computer is offered the demo model, not a 34 GB download it cannot run.
+    assert choice(has_accelerator=False) == "demo"
+    assert choice(has_accelerator=True) == "dev"
+    assert choice("black-forest-labs/FLUX.1-schnell", has_accelerator=False) == "schnell"  # a set model stays
+    monkeypatch.setattr(devices, "has_accelerator", lambda: False)
+    assert choice() == "demo"  # probed when the caller does not say
+    monkeypatch.setattr(devices, "has_accelerator", lambda: True)
+    assert choice() == "dev"
