@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.model.demo_weights import DEMO_MODEL_ID
+from core.storage.resources import resource_path
 from gui.about import about_html
 from gui.actions import build_menus
 from gui.batch_dialog import BatchDialog
@@ -349,7 +351,7 @@ class MainWindow(QMainWindow):
 
     def choose_photo(self) -> None:
         """Ask for a photo and open it."""
-        path, _ = QFileDialog.getOpenFileName(self, "Open a photo", str(self._start_folder()), PHOTO_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, "Open a photo", str(self._start_folder(photos=True)), PHOTO_FILTER)
         if path:
             self.open_path(path)
 
@@ -425,11 +427,15 @@ class MainWindow(QMainWindow):
             action.setEnabled(not busy and (self.controller.undo_stack.canUndo() if action is self.menu_actions.undo
                                             else self.controller.undo_stack.canRedo()))
 
-    def _start_folder(self) -> Path:
-        """Where file dialogs start: the project's or photo's folder, else the home folder."""
+    def _start_folder(self, photos: bool = False) -> Path:
+        """Where file dialogs start: the project's or photo's folder; else, choosing a photo for the
+        demo model, its sample photos (the only photos it can edit); else the home folder."""
         for path in (self.project_path, self.photo_path):
             if path is not None and path.parent.is_dir():
                 return path.parent
+        samples = resource_path("samples")
+        if photos and self.settings.model == DEMO_MODEL_ID and samples.is_dir():
+            return samples
         return Path.home()
 
     def _suggested_stem(self, node_id: Optional[str] = None) -> str:

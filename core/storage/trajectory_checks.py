@@ -17,7 +17,10 @@ from core.api.trajectory import Trajectory
 
 LATENT_DTYPES = (torch.float32, torch.bfloat16, torch.float16)
 PACKED_CHANNELS = 64  # FLUX: 16 VAE channels in 2x2 patches
-PATCH = 16  # image pixels per packed token side (VAE scale 8, 2x2 packing)
+# Image pixels per packed token side (2x2 packing): 16 for FLUX's VAE (scale 8), 8 for the demo
+# model's (scale 4). Which one a model uses is checked when a trajectory is replayed on it.
+TOKEN_SIDES = (16, 8)
+PATCH = min(TOKEN_SIDES)
 MAX_STEPS = 1000
 MAX_PIXELS = 64 * 1024 * 1024
 
@@ -37,7 +40,9 @@ def trajectory_problem(trajectory: Trajectory, image_size: Optional[tuple[int, i
         return f"it has {latents.shape[0] - 1} steps (1 to {MAX_STEPS} are possible)"
     if height < PATCH or width < PATCH or height % PATCH or width % PATCH or height * width > MAX_PIXELS:
         return f"its size {width}x{height} is not a multiple of {PATCH} within {MAX_PIXELS // 2**20} megapixels"
-    if latents.shape[1] != (height // PATCH) * (width // PATCH) or latents.shape[2] != PACKED_CHANNELS:
+    fits = any(height % side == 0 and width % side == 0 and latents.shape[1] == (height // side) * (width // side)
+               for side in TOKEN_SIDES)
+    if not fits or latents.shape[2] != PACKED_CHANNELS:
         return f"its latents do not fit a {width}x{height} image"
     if image_size is not None and tuple(image_size) != (width, height):
         return f"it is for a {width}x{height} image, not the {image_size[0]}x{image_size[1]} one it is stored with"

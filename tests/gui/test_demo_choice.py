@@ -62,3 +62,16 @@ def test_with_no_model_set_the_first_choice_fits_the_computer(qtbot, monkeypatch
     assert choice() == "demo"  # probed when the caller does not say
     monkeypatch.setattr(devices, "has_accelerator", lambda: True)
     assert choice() == "dev"
+
+
+def test_opening_a_photo_for_the_demo_model_starts_among_its_samples(window, tmp_path):
+    from pathlib import Path
+
+    from core.storage.resources import resource_path
+
+    assert window._start_folder(photos=True) == Path.home()  # the tiny model: nothing to suggest
+    window.settings.model = "demo"
+    assert window._start_folder(photos=True) == resource_path("samples")
+    assert window._start_folder() == Path.home()  # projects are not looked for among the samples
+    window.photo_path = tmp_path / "mine.png"
+    assert window._start_folder(photos=True) == tmp_path  # the folder in use wins
