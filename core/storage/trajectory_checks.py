@@ -1,9 +1,10 @@
 """Checking a latent trajectory read from a file (a project, an autosave, a cache entry).
 
 A trajectory is replayed as an edit source, so a crafted one must be refused before the
-engine sees it: its tensors must have the FLUX packed layout for its image size, a float
-dtype the engine computes in, between 1 and :data:`MAX_STEPS` steps of a falling noise
-schedule, and only finite values (a NaN latent would give a black image, and be cached).
+engine sees it: its tensors must have a packed layout for its image size (FLUX's or the demo
+model's; the model it is replayed on checks which), a float dtype the engine computes in,
+between 1 and :data:`MAX_STEPS` steps of a falling noise schedule, and only finite values (a
+NaN latent would give a black image, and be cached).
 """
 
 from __future__ import annotations
