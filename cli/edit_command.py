@@ -218,7 +218,8 @@ def run(args: argparse.Namespace) -> int:
     recipe = {"method": result.method, "model": model.model_id, "prompts": list(args.prompts), "seed": args.seed,
               "params": result.params, "source_image": args.input_image.name if args.input_image else None,
               "mask": args.mask.name if args.mask else None,
-              "max_sequence_length": request.max_sequence_length, "preview": args.preview}
+              "max_sequence_length": request.max_sequence_length, "preview": args.preview,
+              **({"vital_layers": list(result.vital_layers)} if result.vital_layers is not None else {})}
     write_results(args.output, [result.source_image, *result.images], recipe)
     print(f"wrote {len(result.images) + 1} images and grid.png to {args.output}")
     if args.preview:

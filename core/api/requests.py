@@ -55,6 +55,9 @@ class EditResult:
     one (the inversion of a photo, or the generated source). ``params`` are the parameters
     actually used, defaults filled in. ``kv_replay_share`` is the share of steps whose source
     row came from recorded K/V (0 when none was recorded, or for other methods).
+    ``vital_layers`` are the blocks Stable Flow injected (the model's set when the request
+    named none), so a recipe replays the same edit after the model's set changes; None for
+    methods that inject nothing.
     """
 
     images: list[Image.Image]
@@ -64,6 +67,7 @@ class EditResult:
     method: str
     params: dict[str, Any]
     kv_replay_share: float = 0.0
+    vital_layers: Optional[tuple[int, ...]] = None
 
 
 class InversionStore(Protocol):

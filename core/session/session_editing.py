@@ -31,6 +31,11 @@ from core.session.tree import EditTree
 from core.storage.photos import DEFAULT_MAX_PIXELS, load_image, resize_to_working_size
 
 
+def used_vital_layers(request: EditRequest, result: EditResult) -> Optional[tuple[int, ...]]:
+    """The blocks the edit injected, as a node records them: the method's report, else the request's."""
+    return result.vital_layers if result.vital_layers is not None else request.vital_layers
+
+
 def result_operation(node_id: str, request: EditRequest, result: EditResult, model_id: str,
                      model_revision: Optional[str] = None, preview: Optional[Mapping[str, Any]] = None) -> AddNodes:
     """The operation (not yet applied) adding one child of ``node_id`` per edit result;
@@ -43,7 +48,7 @@ def result_operation(node_id: str, request: EditRequest, result: EditResult, mod
         node = EditNode(new_node_id(), node_id, "edit", prompt, source_prompt=request.source_prompt,
                         method=result.method, params=result.params, seed=request.seed, model_id=model_id,
                         model_revision=model_revision, max_sequence_length=request.max_sequence_length,
-                        vital_layers=request.vital_layers, masked=mask is not None,
+                        vital_layers=used_vital_layers(request, result), masked=mask is not None,
                         preview=None if preview is None else dict(preview), batch_id=batch_id)
         if trajectory is not None:
             node.trajectory_id = node.id
@@ -98,7 +103,8 @@ class EditSession:
         """Make the generated source the root; returns (does not apply) the operation adding its edits."""
         root = EditNode(new_node_id(), None, "generated", request.source_prompt, method=result.method,
                         params=result.params, seed=request.seed, model_id=model_id, model_revision=model_revision,
-                        max_sequence_length=request.max_sequence_length, vital_layers=request.vital_layers)
+                        max_sequence_length=request.max_sequence_length,
+                        vital_layers=used_vital_layers(request, result))
         if result.source_trajectory is not None:
             root.trajectory_id = root.id
         self.tree.reset(root, result.source_image, result.source_trajectory)

@@ -65,7 +65,7 @@ class StableFlowMethod:
                 max_sequence_length=msl, control=control, blend=blend,
             )
             return EditResult(output.images[1:], output.trajectories[1:], output.images[0], output.trajectories[0],
-                              self.name, params)
+                              self.name, params, vital_layers=layers)
 
         source = request.source
         if source is None:
@@ -75,7 +75,7 @@ class StableFlowMethod:
                                       blend=blend,
                                       source_image=request.image if request.image is not None else request.source_image)
         return EditResult(output.images[1:], output.trajectories[1:], output.images[0], source, self.name, params,
-                          kv_replay_share=output.kv_replayed_steps / source.num_steps)
+                          kv_replay_share=output.kv_replayed_steps / source.num_steps, vital_layers=layers)
 
     def _inversion(self, model, request: EditRequest, params, control: JobControl, store):
         def clean():
