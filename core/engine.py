@@ -91,6 +91,10 @@ class Engine:
         params = validate_request(self.with_model_defaults(request))
         if request.vital_layers is not None:
             validate_vital_layers(request.vital_layers, self.model.layout)
+        source = request.source
+        if source is not None and source.latents.shape[1] != self.model.image_tokens(source.height, source.width):
+            raise ParameterError("this result was made with another model (its latents do not fit this one): "
+                                 "edit it with the model that made it, or start again from the photo")
         return params
 
     def run(self, request: EditRequest, control: Optional[JobControl] = None) -> EditResult:

@@ -9,7 +9,6 @@ from typing import Any, Callable, Optional, Sequence
 import torch
 from PIL import Image
 
-from core.api.errors import ParameterError
 from core.api.progress import JobControl
 from core.api.requests import EditRequest, EditResult
 from core.api.trajectory import Trajectory
@@ -85,9 +84,6 @@ def prepare_source(model: FluxModel, request: EditRequest, control: JobControl) 
         return Source(latent.to(torch.float32), request.image.height, request.image.width, request.image, None)
     if request.source is not None:
         known = request.source
-        if known.latents.shape[1] != model.image_tokens(known.height, known.width):
-            raise ParameterError("this result was made with another model (its latents do not fit this one): "
-                                 "edit it with the model that made it, or start again from the photo")
         latent = known.latents[-1:].to(device=model.device, dtype=torch.float32)
         image = request.source_image
         if image is None:

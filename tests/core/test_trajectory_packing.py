@@ -6,10 +6,9 @@ import pytest
 import torch
 
 from core.api.errors import ParameterError
-from core.api.progress import JobControl
 from core.api.requests import EditRequest
 from core.api.trajectory import Trajectory
-from core.methods.common import prepare_source
+from core.engine import Engine
 from core.storage.trajectory_files import trajectory_from_bytes, trajectory_to_bytes
 
 
@@ -31,17 +30,10 @@ def test_a_token_count_no_packing_gives_is_still_refused(tokens):
         trajectory_from_bytes(trajectory_to_bytes(_trajectory(tokens)))
 
 
-class _Model:
-    """Just enough of a FluxModel for the check before any compute: FLUX's 16-pixel tokens."""
-
-    @staticmethod
-    def image_tokens(height: int, width: int) -> int:
-        return (height // 16) * (width // 16)
-
-
-def test_replaying_a_trajectory_on_a_model_it_does_not_fit_is_one_clear_line():
-    request = EditRequest(method="stable-flow", source_prompt="a red circle", target_prompts=("a blue circle",),
-                          source=_trajectory(64))  # the demo model's 64 tokens for 64x64
+@pytest.mark.parametrize("method", ["stable-flow", "flowedit", "flowalign", "sdedit", "dual"])
+def test_replaying_a_trajectory_on_a_model_it_does_not_fit_is_one_clear_line(tiny_model, method):
+    request = EditRequest(method=method, source_prompt="a red circle", target_prompts=("a blue circle",),
+                          source=_trajectory(64), max_sequence_length=16)  # the demo model's 64 tokens for 64x64
     with pytest.raises(ParameterError) as error:
-        prepare_source(_Model(), request, JobControl())
+        Engine(tiny_model).run(request)  # tiny-random packs FLUX's 16-pixel tokens: 16 for 64x64
     assert "another model" in str(error.value) and "\n" not in str(error.value)
