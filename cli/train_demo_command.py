@@ -10,7 +10,8 @@ from pathlib import Path
 from core.api.errors import ParameterError
 from core.demo_model.train_settings import TrainSettings
 
-HELP = "train the demo model on the synthetic shape world (about an hour on a quiet 2-core CPU with --threads 2; Ctrl-C saves, run again to resume)"
+HELP = ("train the demo model on the synthetic shape world (about an hour and a half on a quiet 2-core CPU with "
+        "--threads 2; Ctrl-C saves, run again to resume)")
 _DEFAULTS = TrainSettings()
 
 
@@ -21,7 +22,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=_DEFAULTS.seed, help="seed of weights, scenes and noise (default: %(default)s)")
     parser.add_argument("--vae-steps", type=int, default=_DEFAULTS.vae_steps, help="VAE steps (default: %(default)s)")
     parser.add_argument("--transformer-steps", type=int, default=_DEFAULTS.transformer_steps,
-                        help="transformer steps (default: %(default)s)")
+                        help="transformer steps on the plain world (default: %(default)s)")
+    parser.add_argument("--horizon-vae-steps", type=int, default=_DEFAULTS.horizon_vae_steps,
+                        help="VAE fine-tune steps on the horizon world (0: none; default: %(default)s)")
+    parser.add_argument("--horizon-transformer-steps", type=int, default=_DEFAULTS.horizon_transformer_steps,
+                        help="transformer fine-tune steps on the horizon world (0: none; default: %(default)s)")
     parser.add_argument("--export", action="store_true",
                         help="only write DIR/model from the latest checkpoint (a partly trained model) and exit")
     parser.add_argument("--threads", type=int, default=1, help="CPU threads torch may use (default: %(default)s)")
@@ -36,6 +41,8 @@ def run(args: argparse.Namespace) -> int:
     """Train or resume; print where the model went."""
     if args.vae_steps < 1 or args.transformer_steps < 1:
         raise ParameterError("--vae-steps and --transformer-steps must be at least 1")
+    if args.horizon_vae_steps < 0 or args.horizon_transformer_steps < 0:
+        raise ParameterError("--horizon-vae-steps and --horizon-transformer-steps must be 0 or more")
     if args.threads < 1:
         raise ParameterError("--threads must be at least 1")
     import torch
@@ -48,7 +55,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"partly trained model written to {export_checkpoint(args.output)}")
         return 0
     signal.signal(signal.SIGTERM, _stop_like_ctrl_c)
-    settings = TrainSettings(seed=args.seed, vae_steps=args.vae_steps, transformer_steps=args.transformer_steps)
+    settings = TrainSettings(seed=args.seed, vae_steps=args.vae_steps, transformer_steps=args.transformer_steps,
+                             horizon_vae_steps=args.horizon_vae_steps,
+                             horizon_transformer_steps=args.horizon_transformer_steps)
     interactive = sys.stderr.isatty()
 
     def progress(description: str, total: int, initial: int):

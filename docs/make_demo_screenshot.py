@@ -18,11 +18,11 @@ from core.storage.resources import resource_path
 from gui.self_test import fill_edit_panel, run_edit, run_in_throwaway_window
 from gui.settings import AppSettings
 
-SAMPLE = "red-circle-blue-square.png"
+SAMPLE = "purple-triangle-orange-circle.png"
 CHAIN = (
-    "a big red circle on the left and a small blue square on the right on a yellow background",
-    "a big green circle on the left and a small blue square on the right on a yellow background",
-    "a big green circle on the left and a small white square on the right on a yellow background",
+    "a small purple triangle on the left and a big orange circle on the right on a blue background",
+    "a small white triangle on the left and a big orange circle on the right on a blue background",
+    "a small white triangle on the left and a big red circle on the right on a blue background",
 )
 STEPS = 20
 TEXT_TOKENS = 32

@@ -29,8 +29,8 @@ TEXT_TOKENS = 16
 DEMO_STEPS = 20
 GENERATED_EDIT = ("a big red circle on the left on a yellow background",
                   "a big blue circle on the left on a yellow background")
-SAMPLE = "red-circle-blue-square"  # core.demo_world.samples; its big circle turns green
-SAMPLE_EDIT_COLOUR = "green"
+SAMPLE = "purple-triangle-orange-circle"  # core.demo_world.samples; its small triangle turns white
+SAMPLE_EDIT_COLOUR = "white"
 TIMEOUT_S = 300
 T = TypeVar("T")
 # What the offscreen platform says about window-manager features it does not have.
@@ -108,7 +108,7 @@ def _demo_fill(window, source_prompt: str, edit_prompt: str) -> None:
 
 
 def _sample_edit() -> tuple[Path, str, str, object]:
-    """(photo path, its caption, the caption with the circle's colour changed, the circle as edited)."""
+    """(photo path, its caption, the caption with the first object's colour changed, that object as edited)."""
     from core.demo_world.captions import caption
     from core.demo_world.samples import SAMPLE_SCENES
     from core.storage.resources import resource_path
@@ -137,7 +137,7 @@ async def check_editor(window, _home: Path) -> str:
     _require(len(generated) == 1 and generated[0] in shown, "the generated edit is not in the history panel")
     _require(len(shown) == 2, f"expected the generated image and its edit in the history, found {len(shown)} rows")
 
-    photo, source_prompt, edit_prompt, circle = _sample_edit()
+    photo, source_prompt, edit_prompt, edited_object = _sample_edit()
     window.controller.mark_saved()  # the generated session is not kept: no "save first?" question
     from gui.app import open_file
 
@@ -150,8 +150,8 @@ async def check_editor(window, _home: Path) -> str:
     _require(tree.current_id == edited[0], "the photo edit did not become the current image")
     result = tree.image(edited[0])
     _require(result.size == (SIZE, SIZE), "the photo edit has the wrong size")
-    colour = _colour_of(result, circle)
-    _require(colour == SAMPLE_EDIT_COLOUR, f"the photo edit drew the circle {colour}, not {SAMPLE_EDIT_COLOUR}")
+    colour = _colour_of(result, edited_object)
+    _require(colour == SAMPLE_EDIT_COLOUR, f"the photo edit drew the {edited_object.shape} {colour}, not {SAMPLE_EDIT_COLOUR}")
     return f"self-test passed: a generated edit and a photo edit in {time.monotonic() - started:.1f} s"
 
 

@@ -20,7 +20,7 @@ from core.storage.atomic import atomic_write_bytes, atomic_write_text
 
 STATE_FILE = "state.json"
 STATE_VERSION = 1
-PHASES = ("vae", "transformer", "done")
+PHASES = ("vae", "transformer", "horizon-vae", "horizon-transformer", "done")
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""Training the demo model: the VAE first, then the transformer, resumable at any step.
+"""Training the demo model: the VAE first, then the transformer, on the plain world; then both
+again on the horizon world (a fine-tune); resumable at any step.
 
 Everything is drawn from one seed: the initial weights, the scenes of every step and the
 noise of every step (each step seeds its own generator), so an interrupted run resumes
@@ -21,7 +22,8 @@ from diffusers import FluxPipeline
 
 from core.api.errors import UserError
 from core.demo_model.architecture import build_untrained_demo_pipeline
-from core.demo_model.batches import TRANSFORMER_SCENES, VAE_SCENES, captions_with_dropout, scenes_for_step, scenes_to_pixels
+from core.demo_model.batches import (HORIZON_TRANSFORMER_SCENES, HORIZON_VAE_SCENES, TRANSFORMER_SCENES, VAE_SCENES,
+                                     captions_with_dropout, scenes_for_step, scenes_to_pixels)
 from core.demo_model.checkpoints import TrainingState, load_module, load_state, save_checkpoint
 from core.demo_model.flow_matching import noisy_and_target, sample_timesteps, shift_mu
 from core.demo_model.loss_curve import write_loss_curve
@@ -48,7 +50,10 @@ def learning_rate(base: float, step: int, total: int, warmup: int) -> float:
     return base * (0.1 + 0.9 * 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress))))
 
 
-_PHASE_STREAMS = {"vae": 1, "transformer": 2}
+# Noise streams per phase; seed * 4 + stream keeps every (seed, phase) pair apart.
+_PHASE_STREAMS = {"vae": 1, "transformer": 2, "horizon-vae": 3, "horizon-transformer": 0}
+_VAE_PHASES = ("vae", "horizon-vae")
+_TRANSFORMER_PHASES = ("transformer", "horizon-transformer")
 
 
 def _generator(seed: int, phase: str, step: int) -> torch.Generator:
@@ -60,10 +65,11 @@ def _adam(parameters, lr: float) -> torch.optim.AdamW:
     return torch.optim.AdamW([p for p in parameters if p.requires_grad], lr=lr, weight_decay=0.0)
 
 
-def _vae_step(pipeline: FluxPipeline, optimizer, settings: TrainSettings, step: int) -> float:
+def _vae_step(pipeline: FluxPipeline, optimizer, settings: TrainSettings, phase: str, step: int) -> float:
     vae = pipeline.vae
-    generator = _generator(settings.seed, "vae", step)
-    pixels = scenes_to_pixels(scenes_for_step(settings.seed, VAE_SCENES, step, settings.vae_batch))
+    generator = _generator(settings.seed, phase, step)
+    first = VAE_SCENES if phase == "vae" else HORIZON_VAE_SCENES
+    pixels = scenes_to_pixels(scenes_for_step(settings.seed, first, step, settings.vae_batch, horizon=phase != "vae"))
     posterior = vae.encode(pixels).latent_dist
     latent = posterior.mean + posterior.std * torch.randn(posterior.mean.shape, generator=generator)
     decoded = vae.decode(latent).sample
@@ -79,7 +85,7 @@ def _vae_step(pipeline: FluxPipeline, optimizer, settings: TrainSettings, step: 
 def _latent_statistics(pipeline: FluxPipeline, settings: TrainSettings) -> tuple[float, float]:
     """Mean and 1/std of the VAE's latents over held scenes: FLUX's shift_factor and scaling_factor."""
     latents = [
-        pipeline.vae.encode(scenes_to_pixels(scenes_for_step(settings.seed, VAE_SCENES + 50_000_000, index, 32))).latent_dist.mean
+        pipeline.vae.encode(scenes_to_pixels(scenes_for_step(settings.seed, VAE_SCENES + 50_000_000, index, 32, horizon=False))).latent_dist.mean
         for index in range(LATENT_STAT_BATCHES)
     ]
     stacked = torch.cat(latents)
@@ -125,8 +131,10 @@ def distillation_start(settings: TrainSettings) -> int:
 
 def _transformer_step(pipeline: FluxPipeline, optimizer, settings: TrainSettings, state: TrainingState,
                       mu: float, img_ids: torch.Tensor) -> float:
-    generator = _generator(settings.seed, "transformer", state.step)
-    scenes = scenes_for_step(settings.seed, TRANSFORMER_SCENES, state.step, settings.transformer_batch)
+    plain = state.phase == "transformer"
+    generator = _generator(settings.seed, state.phase, state.step)
+    scenes = scenes_for_step(settings.seed, TRANSFORMER_SCENES if plain else HORIZON_TRANSFORMER_SCENES, state.step,
+                             settings.transformer_batch, horizon=not plain)
     with torch.no_grad():
         posterior = pipeline.vae.encode(scenes_to_pixels(scenes)).latent_dist
         latent = posterior.mean + posterior.std * torch.randn(posterior.mean.shape, generator=generator)
@@ -136,7 +144,7 @@ def _transformer_step(pipeline: FluxPipeline, optimizer, settings: TrainSettings
     t = sample_timesteps(len(scenes), mu, generator)
     noisy, target = noisy_and_target(clean, t, generator)
     guidance = torch.ones(len(scenes))
-    if state.step >= distillation_start(settings):
+    if not plain or state.step >= distillation_start(settings):
         guidance = _guidance_scales(len(scenes), generator)
         target = _guided_target(pipeline, noisy, t, target, embeds.detach(), pooled, txt_ids, img_ids, guidance)
     prediction = pipeline.transformer(
@@ -175,24 +183,30 @@ def _write_summary(output: Path, state: TrainingState) -> None:
 
 
 _TRANSFORMER_SETTINGS = {"transformer_steps", "transformer_batch", "transformer_lr", "distilled_share"}
+_HORIZON_SETTINGS = {"horizon_vae_steps", "horizon_transformer_steps", "horizon_lr"}
 
 
 def _resume_or_start(folder: Path, settings: TrainSettings) -> TrainingState:
     state = load_state(folder)
     if state is None:
         return TrainingState(settings=asdict(settings))
+    if state.phase == "done" and "horizon_vae_steps" not in state.settings:
+        # A run finished before the horizon phases existed: its plain-world training is complete.
+        state.phase, state.step = "horizon-vae", 0
     wanted = asdict(settings)
     changed = sorted(k for k in wanted if state.settings.get(k) != wanted[k])
-    transformer_not_started = state.phase == "vae" or (state.phase == "transformer" and state.step == 0)
-    if changed and transformer_not_started and set(changed) <= _TRANSFORMER_SETTINGS:
-        # The transformer phase has not begun, so the run is the same as one started with these settings.
+    changeable = set()
+    if state.phase == "vae" or (state.phase == "transformer" and state.step == 0):
+        changeable |= _TRANSFORMER_SETTINGS
+    if state.phase in ("vae", "transformer") or (state.phase == "horizon-vae" and state.step == 0):
+        changeable |= _HORIZON_SETTINGS
+    if changed and set(changed) <= changeable:
+        # Those phases have not begun, so the run is the same as one started with these settings.
         state.settings.update({key: wanted[key] for key in changed})
-    elif changed == ["transformer_steps"] and (state.phase == "vae" or settings.transformer_steps > state.step):
-        # A shorter or longer transformer phase (a finished run continues): the learning-rate schedule
-        # follows the new count from here on (before the transformer starts, the run is the same as
-        # one started with that count).
-        if state.phase == "done":
-            state.phase = "transformer"
+    elif changed == ["transformer_steps"] and (
+            state.phase == "vae" or (state.phase == "transformer" and settings.transformer_steps > state.step)):
+        # A shorter or longer transformer phase: the learning-rate schedule follows the new count
+        # from here on (before the transformer starts, the run is the same as one started with it).
         if state.phase == "transformer":
             state.settings.setdefault("schedule_changes", []).append(
                 {"at_step": state.step, "transformer_steps": settings.transformer_steps})
@@ -205,64 +219,99 @@ def _resume_or_start(folder: Path, settings: TrainSettings) -> TrainingState:
     return state
 
 
+def _trainable(module: torch.nn.Module, train: bool) -> None:
+    module.train(train).requires_grad_(train)
+
+
 def train_demo_model(output: Path, settings: TrainSettings, progress: ProgressFactory) -> Path:
-    """Train (or resume) into ``output``; returns the finished model folder. Ctrl-C saves a checkpoint."""
+    """Train (or resume) into ``output``; returns the finished model folder. Ctrl-C saves a checkpoint.
+
+    Each phase starts a fresh optimiser; the VAE's latent statistics are measured once, after
+    the first VAE phase, so the horizon phases fine-tune in the same latent space.
+    """
     torch.manual_seed(settings.seed)
     checkpoints = output / "checkpoints"
     state = _resume_or_start(checkpoints, settings)
     pipeline = build_untrained_demo_pipeline(settings.seed)
     pipeline.text_encoder.requires_grad_(False)
-    vae_opt = _adam(pipeline.vae.parameters(), settings.vae_lr)
-    transformer_opt = _adam(_transformer_parameters(pipeline), settings.transformer_lr)
+    optimizers: dict[str, torch.optim.AdamW] = {}
+
+    def optimizer_for(phase: str) -> torch.optim.AdamW:
+        if phase not in optimizers:
+            vae_phase = phase in _VAE_PHASES
+            _trainable(pipeline.vae, vae_phase)  # only the VAE phases train it
+            parameters = pipeline.vae.parameters() if vae_phase else _transformer_parameters(pipeline)
+            lr = settings.horizon_lr if phase.startswith("horizon") else (settings.vae_lr if vae_phase else settings.transformer_lr)
+            optimizers[phase] = _adam(parameters, lr)
+        return optimizers[phase]
+
     if state.step or state.phase != "vae":
-        load_module(checkpoints, "vae", pipeline.vae, vae_opt if state.phase == "vae" else None)
-    if state.phase in ("transformer", "done") and (state.step or state.phase == "done"):
-        load_module(checkpoints, "transformer", pipeline.transformer, transformer_opt if state.phase != "done" else None)
+        in_vae_phase = state.phase in _VAE_PHASES and state.step > 0
+        load_module(checkpoints, "vae", pipeline.vae, optimizer_for(state.phase) if in_vae_phase else None)
+    if state.phase != "vae" and not (state.phase == "transformer" and state.step == 0):
+        in_transformer_phase = state.phase in _TRANSFORMER_PHASES and state.step > 0
+        load_module(checkpoints, "transformer", pipeline.transformer,
+                    optimizer_for(state.phase) if in_transformer_phase else None)
         load_module(checkpoints, "text_encoder_2", pipeline.text_encoder_2, None)
 
     started = time.monotonic() - state.elapsed_s
 
     def checkpoint() -> None:
         state.elapsed_s = time.monotonic() - started
-        modules = {"vae": (pipeline.vae, vae_opt if state.phase == "vae" else None)}
+        current = optimizers.get(state.phase)
+        modules = {"vae": (pipeline.vae, current if state.phase in _VAE_PHASES else None)}
         if state.phase != "vae":
-            modules["transformer"] = (pipeline.transformer, transformer_opt if state.phase == "transformer" else None)
+            modules["transformer"] = (pipeline.transformer, current if state.phase in _TRANSFORMER_PHASES else None)
             modules["text_encoder_2"] = (pipeline.text_encoder_2, None)  # its moments are in transformer's
         save_checkpoint(checkpoints, state, modules)
         _write_summary(output, state)
 
-    def run_phase(name: str, total: int, base_lr: float, optimizer, losses: list[float], step: Callable[[], float]) -> None:
-        bar = progress(name, total, state.step)
+    def run_phase(description: str, total: int, base_lr: float, losses: list[float], step: Callable) -> None:
+        optimizer = optimizer_for(state.phase)
+        bar = progress(description, total, state.step)
         while state.step < total:
             for group in optimizer.param_groups:
                 group["lr"] = learning_rate(base_lr, state.step, total, settings.warmup)
-            losses.append(step())
+            losses.append(step(optimizer))
             state.step += 1
             bar.update(1)
-            bar.set_postfix(loss=f"{losses[-1]:.4f}")
+            bar.set_postfix(loss=f"{losses[-1]:.4f}", refresh=False)  # a log file gets one line per interval
             if state.step % settings.checkpoint_every == 0:
                 checkpoint()
         bar.close()
 
+    def next_phase(phase: str) -> None:
+        state.phase, state.step = phase, 0
+        checkpoint()
+
+    def vae_phase(description: str, total: int, lr: float) -> None:
+        _trainable(pipeline.vae, True)
+        run_phase(description, total, lr, state.vae_losses,
+                  lambda optimizer: _vae_step(pipeline, optimizer, settings, state.phase, state.step))
+        _trainable(pipeline.vae, False)
+
+    def transformer_phase(description: str, total: int, lr: float) -> None:
+        pipeline.transformer.train()  # T5 trains in eval mode: no dropout, the data never repeats
+        mu = shift_mu(64, pipeline.scheduler.config)
+        img_ids = image_position_ids(64, 64, pipeline.vae_scale_factor, "cpu", torch.float32)
+        run_phase(description, total, lr, state.transformer_losses,
+                  lambda optimizer: _transformer_step(pipeline, optimizer, settings, state, mu, img_ids))
+
     try:
         if state.phase == "vae":
-            pipeline.vae.train()
-            run_phase("VAE", settings.vae_steps, settings.vae_lr, vae_opt, state.vae_losses,
-                      lambda: _vae_step(pipeline, vae_opt, settings, state.step))
-            pipeline.vae.eval()
+            vae_phase("VAE", settings.vae_steps, settings.vae_lr)
             state.latent_shift, state.latent_scale = _latent_statistics(pipeline, settings)
-            state.phase, state.step = "transformer", 0
-            checkpoint()
-        pipeline.vae.eval().requires_grad_(False)
+            next_phase("transformer")
+        _trainable(pipeline.vae, False)
         if state.phase == "transformer":
-            pipeline.transformer.train()  # T5 trains in eval mode: no dropout, the data never repeats
-            mu = shift_mu(64, pipeline.scheduler.config)
-            img_ids = image_position_ids(64, 64, pipeline.vae_scale_factor, "cpu", torch.float32)
-            run_phase("transformer", settings.transformer_steps, settings.transformer_lr, transformer_opt,
-                      state.transformer_losses,
-                      lambda: _transformer_step(pipeline, transformer_opt, settings, state, mu, img_ids))
-            state.phase = "done"
-            checkpoint()
+            transformer_phase("transformer", settings.transformer_steps, settings.transformer_lr)
+            next_phase("horizon-vae")
+        if state.phase == "horizon-vae":
+            vae_phase("horizon VAE", settings.horizon_vae_steps, settings.horizon_lr)
+            next_phase("horizon-transformer")
+        if state.phase == "horizon-transformer":
+            transformer_phase("horizon transformer", settings.horizon_transformer_steps, settings.horizon_lr)
+            next_phase("done")
     except KeyboardInterrupt:
         checkpoint()
         raise

@@ -2,7 +2,7 @@
 
 A caption names only left, middle or right; a picture generated from it puts each object
 somewhere in that part of the frame. :func:`locate` moves each object of the caption's scene
-to where the picture draws it (the centroid of the pixels unlike the background in the
+to where the picture draws it (the centroid of the pixels unlike the backdrop in the
 object's half of the frame), so the ground-truth masks of metrics.py fall on the picture.
 """
 
@@ -15,10 +15,23 @@ import numpy as np
 from PIL import Image
 
 from core.demo_world.render import coverage
-from core.demo_world.scenes import COLOURS, IMAGE_SIZE, Scene, SceneObject
+from core.demo_world.scenes import COLOURS, IMAGE_SIZE, Scene, SceneObject, ground_colour
 
 UNLIKE_BACKGROUND = 35.0  # RGB distance; the palette's closest pair (yellow, orange) is 71 apart
 _HALF = IMAGE_SIZE // 2
+
+
+def backdrop_distance(rgb: np.ndarray, scene: Scene) -> np.ndarray:
+    """(H, W) RGB distance of each pixel to the scene's backdrop: its background colour, or with a
+    horizon the line from the background to the ground colour (so the horizon's anti-aliased
+    edge counts as backdrop wherever a picture draws it)."""
+    sky = np.array(COLOURS[scene.background], dtype=np.float32)
+    if scene.horizon is None:
+        return np.sqrt(((rgb - sky) ** 2).sum(axis=2))
+    step = np.array(ground_colour(scene.background), dtype=np.float32) - sky
+    along = np.clip(((rgb - sky) * step).sum(axis=2) / float((step**2).sum()), 0.0, 1.0)
+    nearest = sky + along[..., None] * step
+    return np.sqrt(((rgb - nearest) ** 2).sum(axis=2))
 
 
 @lru_cache(maxsize=64)
@@ -45,7 +58,7 @@ def locate(scene: Scene, image: Image.Image) -> Scene:
     An object with no pixel unlike the background in its part of the frame keeps its place.
     """
     rgb = np.asarray(image.convert("RGB"), dtype=np.float32)
-    distance = np.sqrt(((rgb - np.array(COLOURS[scene.background], dtype=np.float32)) ** 2).sum(axis=2))
+    distance = backdrop_distance(rgb, scene)
     unlike = distance > UNLIKE_BACKGROUND
     rows, cols = np.indices(unlike.shape)
     placed = []

@@ -2,9 +2,9 @@
 
 - adherence: the edited attribute is right. Colour: the mean colour inside the object's
   interior mask is nearest (in RGB) to the target colour among the palette. Shape: among the
-  four shapes drawn at the object's place, the one whose mask best matches (IoU) the pixels
-  that differ from the background is the target. Background: the mean colour away from every
-  object is nearest to the target background. Added object: its colour and shape are right.
+  four shapes drawn at the object's place, the one whose mask best matches the pixels that
+  differ from the backdrop (background and ground) is the target. Background: the mean colour
+  above the horizon and away from every object is nearest to the target background. Added object: its colour and shape are right.
 - preservation: mean absolute error (0-255) and PSNR against the source image over the
   pixels that should not change (everything outside the edited object's old and new masks,
   grown by one pixel for anti-aliasing; for a background edit, the objects' interiors).
@@ -23,9 +23,12 @@ import numpy as np
 from PIL import Image
 
 from core.demo_world.edits import SceneEdit
-from core.demo_world.locate import UNLIKE_BACKGROUND, locate
+from core.demo_world.locate import UNLIKE_BACKGROUND, backdrop_distance, locate
 from core.demo_world.render import coverage, interior_mask, object_mask
-from core.demo_world.scenes import COLOURS, SHAPES, SceneObject
+from core.demo_world.scenes import COLOURS, HORIZON_HEIGHTS, HORIZON_JITTER, SHAPES, Scene, SceneObject
+
+# Rows above the highest horizon of the world (a generated picture draws its own, near it).
+SKY_ROWS = int(min(HORIZON_HEIGHTS.values()) - HORIZON_JITTER) - 2
 
 _PALETTE_NAMES = tuple(COLOURS)
 _PALETTE = np.array([COLOURS[name] for name in _PALETTE_NAMES], dtype=np.float32)
@@ -55,14 +58,15 @@ def colour_in(image: np.ndarray, mask: np.ndarray) -> str:
     return nearest_colour(image[mask].mean(axis=0)) if mask.any() else "none"
 
 
-def shape_at(image: np.ndarray, item: SceneObject, background: str, others: tuple[SceneObject, ...] = ()) -> str:
-    """The shape whose coverage at ``item``'s place best matches how unlike the background each pixel is.
+def shape_at(image: np.ndarray, item: SceneObject, scene: Scene, others: tuple[SceneObject, ...] = ()) -> str:
+    """The shape whose coverage at ``item``'s place best matches how unlike ``scene``'s backdrop each pixel is.
 
-    Each pixel's unlikeness is its RGB distance to the background over the distance of the
-    object's own (mean) colour, clipped to [0, 1], so anti-aliased edges count by half; the
-    shape with the least absolute difference wins. Pixels near the ``others`` are ignored.
+    Each pixel's unlikeness is its RGB distance to the backdrop (locate.backdrop_distance) over
+    the distance of the object's own (mean) colour, clipped to [0, 1], so anti-aliased edges
+    count by half; the shape with the least absolute difference wins. Pixels near the
+    ``others`` are ignored.
     """
-    distance = np.sqrt(((image - np.array(COLOURS[background], dtype=np.float32)) ** 2).sum(axis=2))
+    distance = backdrop_distance(image, scene)
     region = grow(object_mask(replace(item, shape="circle", size="big")), 3)
     for other in others:
         region &= ~grow(object_mask(other), 2)
@@ -80,11 +84,12 @@ def adherent(edit: SceneEdit, edited: Image.Image) -> bool:
     target = edit.target
     if edit.changed is None:
         away = ~grow(np.logical_or.reduce([object_mask(item) for item in target.objects]), 2)
+        away[SKY_ROWS:] = False  # above every horizon: the ground's shade is not the named colour
         return colour_in(image, away) == target.background
     item = target.objects[edit.changed]
     colour_ok = colour_in(image, interior_mask(item)) == item.colour
     others = tuple(other for index, other in enumerate(target.objects) if index != edit.changed)
-    shape_ok = shape_at(image, item, target.background, others) == item.shape
+    shape_ok = shape_at(image, item, target, others) == item.shape
     return {"colour": colour_ok, "shape": shape_ok, "add": colour_ok and shape_ok}[edit.kind]
 
 

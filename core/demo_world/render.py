@@ -7,7 +7,7 @@ import math
 import numpy as np
 from PIL import Image, ImageDraw
 
-from core.demo_world.scenes import COLOURS, IMAGE_SIZE, Scene, SceneObject
+from core.demo_world.scenes import COLOURS, IMAGE_SIZE, Scene, SceneObject, ground_colour
 
 SUPERSAMPLE = 4  # drawn at 4x and box-filtered down, so edges are anti-aliased like a photo
 
@@ -46,6 +46,8 @@ def render(scene: Scene) -> Image.Image:
     big = IMAGE_SIZE * SUPERSAMPLE
     canvas = Image.new("RGB", (big, big), COLOURS[scene.background])
     draw = ImageDraw.Draw(canvas)
+    if scene.horizon is not None:
+        draw.rectangle([0, scene.horizon * SUPERSAMPLE, big, big], fill=ground_colour(scene.background))
     for item in scene.objects:
         _draw(draw, item, COLOURS[item.colour])
     return canvas.resize((IMAGE_SIZE, IMAGE_SIZE), Image.Resampling.BOX)

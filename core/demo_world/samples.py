@@ -12,17 +12,23 @@ from pathlib import Path
 
 from core.demo_world.captions import caption
 from core.demo_world.render import render
-from core.demo_world.scenes import Scene, SceneObject
+from core.demo_world.scenes import HORIZON_HEIGHTS, Scene, SceneObject
 from core.storage.atomic import atomic_write_text
 from core.storage.png_files import save_png
 
+
+def _sample(background: str, *objects: SceneObject) -> Scene:
+    """A scene of the world with its horizon where the first colour puts it on average."""
+    return Scene(background, objects, horizon=HORIZON_HEIGHTS[objects[0].colour])
+
+
 SAMPLE_SCENES: dict[str, Scene] = {
-    "red-circle-blue-square": Scene("yellow", (SceneObject("circle", "red", "big", "left"),
-                                               SceneObject("square", "blue", "small", "right"))),
-    "green-star": Scene("white", (SceneObject("star", "green", "big", "middle"),)),
-    "purple-triangle-orange-circle": Scene("blue", (SceneObject("triangle", "purple", "small", "left"),
-                                                    SceneObject("circle", "orange", "big", "right"))),
-    "yellow-square": Scene("black", (SceneObject("square", "yellow", "big", "right"),)),
+    "red-circle-blue-square": _sample("yellow", SceneObject("circle", "red", "big", "left"),
+                                      SceneObject("square", "blue", "small", "right")),
+    "green-star": _sample("white", SceneObject("star", "green", "big", "middle")),
+    "purple-triangle-orange-circle": _sample("blue", SceneObject("triangle", "purple", "small", "left"),
+                                             SceneObject("circle", "orange", "big", "right")),
+    "yellow-square": _sample("black", SceneObject("square", "yellow", "big", "right")),
 }
 
 

@@ -1,4 +1,10 @@
-"""Scenes of the demo world: one or two flat objects on a plain background, drawn from a seed."""
+"""Scenes of the demo world: one or two flat objects on a two-tone background, drawn from a seed.
+
+The background is the captioned colour above an unnamed horizon and a shade of it below. The
+horizon's height leans with the first object's colour, as in a photo what a caption names and
+what it leaves out go together: a regeneration with one colour word changed moves the horizon,
+which is what Stable Flow's injection has to keep (README: Demo model).
+"""
 
 from __future__ import annotations
 
@@ -25,6 +31,12 @@ POSITIONS: dict[str, float] = {"left": 18.0, "middle": 32.0, "right": 46.0}  # c
 JITTER_X = 4.0
 JITTER_Y = 8.0
 TWO_OBJECT_CHANCE = 0.6
+# The horizon's height (pixels from the top) for each first-object colour, in an order unlike the
+# hues' so neighbouring hues do not sit at neighbouring heights; then up to HORIZON_JITTER each way.
+_HORIZON_ORDER = ("red", "white", "blue", "orange", "black", "green", "purple", "yellow")
+HORIZON_HEIGHTS: dict[str, float] = {name: 14.0 + index * 36.0 / 7.0 for index, name in enumerate(_HORIZON_ORDER)}
+HORIZON_JITTER = 3.0
+GROUND_SHADE = 0.45  # the ground is the background colour this far toward black (light colours) or white
 
 
 @dataclass(frozen=True)
@@ -51,13 +63,15 @@ class SceneObject:
 
 @dataclass(frozen=True)
 class Scene:
-    """A background colour and one object (left, middle or right) or two (left and right)."""
+    """A background colour, one object (left, middle or right) or two (left and right), and the
+    horizon's height in pixels (None: a plain background, for hand-made scenes)."""
 
     background: str
     objects: tuple[SceneObject, ...]
+    horizon: float | None = None
 
     def with_object(self, index: int, **changes: str) -> "Scene":
-        """The same scene with some words of object ``index`` changed (its exact place kept)."""
+        """The same scene with some words of object ``index`` changed (its exact place and the horizon kept)."""
         objects = list(self.objects)
         objects[index] = replace(objects[index], **changes)
         return replace(self, objects=tuple(objects))
@@ -78,7 +92,16 @@ def random_scene(rng: random.Random) -> Scene:
         objects = (_random_object(rng, "left", background), _random_object(rng, "right", background))
     else:
         objects = (_random_object(rng, rng.choice(tuple(POSITIONS)), background),)
-    return Scene(background=background, objects=objects)
+    horizon = HORIZON_HEIGHTS[objects[0].colour] + rng.uniform(-HORIZON_JITTER, HORIZON_JITTER)
+    return Scene(background=background, objects=objects, horizon=horizon)
+
+
+def ground_colour(background: str) -> tuple[int, int, int]:
+    """The colour below the horizon: the background shaded toward black, or toward white when dark."""
+    rgb = COLOURS[background]
+    luminance = 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2]
+    toward = 0 if luminance > 110 else 255
+    return tuple(round(c + GROUND_SHADE * (toward - c)) for c in rgb)
 
 
 def scene_for_index(seed: int, index: int) -> Scene:

@@ -11,7 +11,8 @@ from core.demo_world.edits import EDIT_KINDS, SceneEdit, edit_set
 from core.demo_world.locate import locate
 from core.demo_world.metrics import kept_mask, mae_and_psnr, pixels, score_edit, score_generated, shape_at
 from core.demo_world.render import object_mask, render
-from core.demo_world.scenes import COLOURS, SHAPES, Scene, SceneObject, scene_for_index
+from core.demo_world.scenes import (COLOURS, HORIZON_HEIGHTS, HORIZON_JITTER, SHAPES, Scene, SceneObject, ground_colour,
+                                    scene_for_index)
 
 
 def test_scenes_are_the_same_for_a_seed_and_differ_between_seeds():
@@ -40,7 +41,9 @@ def test_a_render_shows_the_object_colour_inside_its_mask_and_the_background_out
 def test_the_shape_reader_recognises_each_drawn_shape(shape):
     for colour, background in (("yellow", "orange"), ("black", "white"), ("blue", "red")):
         item = SceneObject(shape, colour, "small", "right", dx=1.3, dy=-0.7)
-        assert shape_at(pixels(render(Scene(background, (item,)))), item, background) == shape
+        for horizon in (None, 30.5):  # the horizon's edge runs through the object
+            scene = Scene(background, (item,), horizon)
+            assert shape_at(pixels(render(scene)), item, scene) == shape
 
 
 def test_ground_truth_edits_score_right_and_unedited_images_score_wrong():
@@ -68,8 +71,10 @@ def test_preservation_counts_only_what_should_not_change():
 def test_locate_finds_where_a_picture_draws_each_object(shape):
     left = SceneObject(shape, "red", "big", "left", dx=-3.2, dy=7.1)
     right = SceneObject("circle", "blue", "small", "right", dx=2.5, dy=-6.0)
-    for scene in (Scene("yellow", (left, right)), Scene("white", (SceneObject(shape, "black", "small", "middle", 3.9, -7.5),))):
-        nominal = Scene(scene.background, tuple(SceneObject(o.shape, o.colour, o.size, o.position) for o in scene.objects))
+    for scene in (Scene("yellow", (left, right)), Scene("white", (SceneObject(shape, "black", "small", "middle", 3.9, -7.5),)),
+                  Scene("yellow", (left, right), horizon=35.3), Scene("black", (right,), horizon=22.6)):
+        nominal = Scene(scene.background, tuple(SceneObject(o.shape, o.colour, o.size, o.position) for o in scene.objects),
+                        horizon=None if scene.horizon is None else 45.0)  # a picture draws its own horizon
         found = locate(nominal, render(scene))
         for truth, item in zip(scene.objects, found.objects):
             assert abs(item.dx - truth.dx) < 0.3 and abs(item.dy - truth.dy) < 0.3, (truth, item)
@@ -88,6 +93,22 @@ def test_generated_edits_are_scored_where_the_pictures_draw_their_objects():
     assert not score_edit(edit, render(drawn), render(right_edit)).adherent  # the caption's scene misses the objects
     moved = right_edit.with_object(1, dy=-7.0)
     assert score_generated(edit, render(drawn), render(moved)).kept_mae > 5.0  # the demo tests' bar
+
+
+def test_the_unnamed_horizon_leans_with_the_first_colour_and_an_edit_that_moves_it_is_not_kept():
+    scenes = [scene_for_index(0, i) for i in range(200)]
+    for scene in scenes:
+        assert abs(scene.horizon - HORIZON_HEIGHTS[scene.objects[0].colour]) <= HORIZON_JITTER
+    image = pixels(render(Scene("white", (SceneObject("circle", "red", "small", "left"),), horizon=20.0)))
+    assert np.abs(image[10, 60] - COLOURS["white"]).max() < 1 and np.abs(image[40, 60] - ground_colour("white")).max() < 1
+    # A colour edit keeps the horizon; a regeneration that moved it to the new colour's height is not kept
+    source = Scene("yellow", (SceneObject("circle", "red", "big", "left"),), horizon=HORIZON_HEIGHTS["red"])
+    edit = SceneEdit("colour", source, source.with_object(0, colour="purple"), 0)
+    assert edit.target.horizon == source.horizon
+    moved = replace(edit.target, horizon=HORIZON_HEIGHTS["purple"])
+    assert score_generated(edit, render(source), render(edit.target)).kept_mae == 0.0
+    assert score_generated(edit, render(source), render(moved)).kept_mae > 8.0  # the demo tests' bar
+    assert score_generated(edit, render(source), render(moved)).adherent
 
 
 def test_the_shipped_sample_photos_are_the_sample_scenes_and_carry_their_captions():
