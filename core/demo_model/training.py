@@ -223,6 +223,16 @@ def _trainable(module: torch.nn.Module, train: bool) -> None:
     module.train(train).requires_grad_(train)
 
 
+def _steps_and_lr(settings: TrainSettings, phase: str) -> tuple[int, float]:
+    """A phase's step count and base learning rate."""
+    return {
+        "vae": (settings.vae_steps, settings.vae_lr),
+        "transformer": (settings.transformer_steps, settings.transformer_lr),
+        "horizon-vae": (settings.horizon_vae_steps, settings.horizon_lr),
+        "horizon-transformer": (settings.horizon_transformer_steps, settings.horizon_lr),
+    }[phase]
+
+
 def train_demo_model(output: Path, settings: TrainSettings, progress: ProgressFactory) -> Path:
     """Train (or resume) into ``output``; returns the finished model folder. Ctrl-C saves a checkpoint.
 
@@ -238,11 +248,8 @@ def train_demo_model(output: Path, settings: TrainSettings, progress: ProgressFa
 
     def optimizer_for(phase: str) -> torch.optim.AdamW:
         if phase not in optimizers:
-            vae_phase = phase in _VAE_PHASES
-            _trainable(pipeline.vae, vae_phase)  # only the VAE phases train it
-            parameters = pipeline.vae.parameters() if vae_phase else _transformer_parameters(pipeline)
-            lr = settings.horizon_lr if phase.startswith("horizon") else (settings.vae_lr if vae_phase else settings.transformer_lr)
-            optimizers[phase] = _adam(parameters, lr)
+            parameters = pipeline.vae.parameters() if phase in _VAE_PHASES else _transformer_parameters(pipeline)
+            optimizers[phase] = _adam(parameters, _steps_and_lr(settings, phase)[1])
         return optimizers[phase]
 
     if state.step or state.phase != "vae":
@@ -266,7 +273,8 @@ def train_demo_model(output: Path, settings: TrainSettings, progress: ProgressFa
         save_checkpoint(checkpoints, state, modules)
         _write_summary(output, state)
 
-    def run_phase(description: str, total: int, base_lr: float, losses: list[float], step: Callable) -> None:
+    def run_phase(description: str, losses: list[float], step: Callable) -> None:
+        total, base_lr = _steps_and_lr(settings, state.phase)
         optimizer = optimizer_for(state.phase)
         bar = progress(description, total, state.step)
         while state.step < total:
@@ -284,33 +292,33 @@ def train_demo_model(output: Path, settings: TrainSettings, progress: ProgressFa
         state.phase, state.step = phase, 0
         checkpoint()
 
-    def vae_phase(description: str, total: int, lr: float) -> None:
-        _trainable(pipeline.vae, True)
-        run_phase(description, total, lr, state.vae_losses,
+    def vae_phase(description: str) -> None:
+        _trainable(pipeline.vae, True)  # before its optimiser is made: _adam takes what requires grad
+        run_phase(description, state.vae_losses,
                   lambda optimizer: _vae_step(pipeline, optimizer, settings, state.phase, state.step))
         _trainable(pipeline.vae, False)
 
-    def transformer_phase(description: str, total: int, lr: float) -> None:
+    def transformer_phase(description: str) -> None:
         pipeline.transformer.train()  # T5 trains in eval mode: no dropout, the data never repeats
         mu = shift_mu(64, pipeline.scheduler.config)
         img_ids = image_position_ids(64, 64, pipeline.vae_scale_factor, "cpu", torch.float32)
-        run_phase(description, total, lr, state.transformer_losses,
+        run_phase(description, state.transformer_losses,
                   lambda optimizer: _transformer_step(pipeline, optimizer, settings, state, mu, img_ids))
 
     try:
         if state.phase == "vae":
-            vae_phase("VAE", settings.vae_steps, settings.vae_lr)
+            vae_phase("VAE")
             state.latent_shift, state.latent_scale = _latent_statistics(pipeline, settings)
             next_phase("transformer")
         _trainable(pipeline.vae, False)
         if state.phase == "transformer":
-            transformer_phase("transformer", settings.transformer_steps, settings.transformer_lr)
+            transformer_phase("transformer")
             next_phase("horizon-vae")
         if state.phase == "horizon-vae":
-            vae_phase("horizon VAE", settings.horizon_vae_steps, settings.horizon_lr)
+            vae_phase("horizon VAE")
             next_phase("horizon-transformer")
         if state.phase == "horizon-transformer":
-            transformer_phase("horizon transformer", settings.horizon_transformer_steps, settings.horizon_lr)
+            transformer_phase("horizon transformer")
             next_phase("done")
     except KeyboardInterrupt:
         checkpoint()

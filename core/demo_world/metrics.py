@@ -4,7 +4,8 @@
   interior mask is nearest (in RGB) to the target colour among the palette. Shape: among the
   four shapes drawn at the object's place, the one whose mask best matches the pixels that
   differ from the backdrop (background and ground) is the target. Background: the mean colour
-  above the horizon and away from every object is nearest to the target background. Added object: its colour and shape are right.
+  above the horizon and away from every object is nearest to the target background. Added
+  object: its colour and shape are right.
 - preservation: mean absolute error (0-255) and PSNR against the source image over the
   pixels that should not change (everything outside the edited object's old and new masks,
   grown by one pixel for anti-aliasing; for a background edit, the objects' interiors).
